@@ -1,0 +1,4 @@
+//! Detection: rules and PI detectors applied to events.
+
+pub mod pi;
+pub mod rule;

@@ -1,0 +1,1 @@
+//! Sigma rules: loading, compiling, matching. (Being written.)

@@ -1,0 +1,1 @@
+//! Config-derived fields: `tenant` and `staff`. (Being written.)

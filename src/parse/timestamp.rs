@@ -1,0 +1,1 @@
+//! Access-log timestamps. (Being written.)

@@ -1,0 +1,1 @@
+//! URL splitting and document-database path derivation. (Being written.)
