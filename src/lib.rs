@@ -33,4 +33,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod sink;
 pub mod source;
+pub mod state;
 pub mod telemetry;

@@ -40,7 +40,13 @@ impl Serialize for Log<'_> {
         m.serialize_entry("line", &self.log.line)?;
         m.serialize_entry("offset", &self.log.offset)?;
         if let Some(first) = self.first {
-            m.serialize_entry("first", &Log { log: first, first: None })?;
+            m.serialize_entry(
+                "first",
+                &Log {
+                    log: first,
+                    first: None,
+                },
+            )?;
         }
         m.end()
     }
@@ -114,7 +120,11 @@ mod tests {
             entity: vec![("user.name".into(), "app-7".into())],
             pi: vec![],
             window: None,
-            log: LogRef { path: "samples/couchdb.log".into(), line: 17, offset: 900 },
+            log: LogRef {
+                path: "samples/couchdb.log".into(),
+                line: 17,
+                offset: 900,
+            },
             first: None,
             message: "m".into(),
             suppressed: 0,

@@ -121,7 +121,11 @@ mod tests {
             entity: vec![("user.name".into(), user.into())],
             pi: vec![],
             window: None,
-            log: LogRef { path: "-".into(), line: 1, offset: 0 },
+            log: LogRef {
+                path: "-".into(),
+                line: 1,
+                offset: 0,
+            },
             first: None,
             message: String::new(),
             suppressed: 0,
@@ -134,9 +138,15 @@ mod tests {
         assert!(s.admit(&mut alert("a", 0)));
         assert!(!s.admit(&mut alert("a", 10)));
         assert!(!s.admit(&mut alert("a", 59)));
-        assert!(s.admit(&mut alert("b", 59)), "other entity is not suppressed");
+        assert!(
+            s.admit(&mut alert("b", 59)),
+            "other entity is not suppressed"
+        );
         let mut later = alert("a", 60);
-        assert!(s.admit(&mut later), "exactly at the window edge is delivered");
+        assert!(
+            s.admit(&mut later),
+            "exactly at the window edge is delivered"
+        );
         assert_eq!(later.suppressed, 2);
         assert_eq!(s.total_suppressed(), 2);
     }

@@ -1,1 +1,348 @@
-//! (Being written.)
+//! Configuration (`picket.toml`, SPEC §5).
+//!
+//! Two layers: [`ConfigFile`] is the serde model of the file (every section
+//! optional, every setting defaulted, unknown keys rejected with their
+//! location); runtime components are built from it once (for example
+//! [`crate::enrich::Enricher::from_config`]), so the hot path never re-reads
+//! options.
+
+mod duration;
+
+pub use duration::Duration;
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A configuration error, displayed as `FILE:LINE:COL: message`.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}:{line}:{col}: {message}")]
+pub struct ConfigError {
+    /// The file.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The whole file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfigFile {
+    /// `[privacy]`.
+    pub privacy: PrivacyConfig,
+    /// `[staff]`.
+    pub staff: StaffConfig,
+    /// `[tenants]`.
+    pub tenants: TenantsConfig,
+    /// `[[sources]]` (daemon only).
+    pub sources: Vec<SourceConfig>,
+    /// `[state]`.
+    pub state: StateConfig,
+    /// `[metrics]`.
+    pub metrics: MetricsConfig,
+    /// `[[sinks]]` (daemon; replay writes to stdout or `--alerts`).
+    pub sinks: Vec<SinkConfig>,
+    /// `[alerts]`: suppression of repeats.
+    pub alerts: AlertsConfig,
+    /// `[limits]`: memory and input bounds.
+    pub limits: LimitsConfig,
+}
+
+/// `[privacy]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// HMAC key for PI fingerprints; when absent, a random per-install key
+    /// is kept in the state directory.
+    pub fingerprint_key: Option<String>,
+    /// Write raw PI values into alerts (off by default; never do this in
+    /// production).
+    pub reveal: bool,
+}
+
+/// `[staff]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StaffConfig {
+    /// Glob patterns on `user.name` that mark staff identities.
+    pub users: Vec<String>,
+    /// Business hours `HH:MM-HH:MM`, Monday–Friday, in `timezone`.
+    pub business_hours: String,
+    /// Time zone of the business hours (`UTC` or a fixed offset like `+05:30`).
+    pub timezone: String,
+}
+
+impl Default for StaffConfig {
+    fn default() -> Self {
+        StaffConfig {
+            users: vec!["ops-*".into(), "support-*".into()],
+            business_hours: "08:00-19:00".into(),
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+/// `[tenants]`: how an event's tenant is derived; first match wins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TenantsConfig {
+    /// Regex on `db.name` with a `tenant` capture group.
+    pub from_db: Option<String>,
+    /// A field whose value is the tenant.
+    pub from_field: Option<String>,
+}
+
+impl Default for TenantsConfig {
+    fn default() -> Self {
+        TenantsConfig {
+            from_db: Some("^(?P<tenant>[a-z0-9-]+)_".into()),
+            from_field: Some("cloud.account.id".into()),
+        }
+    }
+}
+
+/// Where to start in a file seen for the first time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadFrom {
+    /// From the first byte.
+    #[default]
+    Beginning,
+    /// From the current end.
+    End,
+}
+
+/// `[[sources]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// Name used as the `source` metric label (defaults to `source-N`).
+    pub name: Option<String>,
+    /// Glob of files to tail; rotated names may match too.
+    pub path: String,
+    /// Format, or `auto`.
+    #[serde(default = "default_format")]
+    pub format: String,
+    /// Where to start in new files.
+    #[serde(default)]
+    pub read_from: ReadFrom,
+}
+
+fn default_format() -> String {
+    "auto".into()
+}
+
+/// `[state]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// Checkpoints, baselines and the generated fingerprint key.
+    pub dir: PathBuf,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            dir: PathBuf::from("/var/lib/picket"),
+        }
+    }
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address of `/metrics` and `/healthz`; loopback by default.
+    pub listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            listen: "127.0.0.1:9464".into(),
+        }
+    }
+}
+
+/// `[[sinks]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SinkConfig {
+    /// JSON lines on standard output.
+    Stdout {
+        /// Name used as the `sink` metric label.
+        name: Option<String>,
+    },
+    /// JSON lines appended to a file.
+    File {
+        /// Name used as the `sink` metric label.
+        name: Option<String>,
+        /// The file.
+        path: PathBuf,
+    },
+    /// HTTP POST of JSON batches.
+    Webhook {
+        /// Name used as the `sink` metric label.
+        name: Option<String>,
+        /// The URL.
+        url: String,
+    },
+    /// RFC 5424 syslog.
+    Syslog {
+        /// Name used as the `sink` metric label.
+        name: Option<String>,
+        /// `udp://host:port` or `tcp://host:port`.
+        address: String,
+    },
+    /// Alertmanager v2 API.
+    Alertmanager {
+        /// Name used as the `sink` metric label.
+        name: Option<String>,
+        /// Base URL of Alertmanager.
+        url: String,
+    },
+}
+
+/// `[alerts]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Repeats of the same rule and entity within this much event time are
+    /// suppressed and counted (`0s` disables).
+    pub suppress_window: Duration,
+    /// Most (rule, entity) keys remembered for suppression.
+    pub suppress_max_keys: usize,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            suppress_window: Duration::from_secs(60),
+            suppress_max_keys: 100_000,
+        }
+    }
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Longest input line in bytes; longer lines are counted
+    /// (`reason="line_too_long"`) and skipped.
+    pub max_line_bytes: usize,
+    /// Chunks in flight between pipeline stages (bounds memory: each chunk
+    /// is about 256 KiB).
+    pub queue_chunks: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_line_bytes: 256 * 1024,
+            queue_chunks: 16,
+        }
+    }
+}
+
+impl ConfigFile {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: path.display().to_string(),
+            line: 1,
+            col: 1,
+            message: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses config text; `name` is used in error locations.
+    pub fn parse(text: &str, name: &str) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ConfigError {
+                path: name.to_string(),
+                line,
+                col,
+                message: e.message().to_string(),
+            }
+        })
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_example_parses() {
+        let text = r#"
+[privacy]
+fingerprint_key = "change-me"
+reveal = false
+
+[staff]
+users = ["ops-*", "support-*"]
+business_hours = "08:00-19:00"
+timezone = "UTC"
+
+[tenants]
+from_db = "^(?P<tenant>[a-z0-9-]+)_"
+from_field = "cloud.account.id"
+
+[[sources]]
+path = "/var/log/nginx/access.log*"
+format = "combined"
+read_from = "beginning"
+
+[state]
+dir = "/var/lib/picket"
+
+[metrics]
+listen = "127.0.0.1:9464"
+
+[[sinks]]
+type = "stdout"
+
+[[sinks]]
+type = "file"
+path = "/var/log/picket/alerts.jsonl"
+"#;
+        let c = ConfigFile::parse(text, "picket.toml").unwrap();
+        assert_eq!(c.sources.len(), 1);
+        assert_eq!(c.sinks.len(), 2);
+        assert_eq!(c.privacy.fingerprint_key.as_deref(), Some("change-me"));
+        assert_eq!(c.alerts.suppress_window, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        let c = ConfigFile::parse("", "x").unwrap();
+        assert_eq!(c.metrics.listen, "127.0.0.1:9464");
+        assert_eq!(c.staff.users, ["ops-*", "support-*"]);
+    }
+
+    #[test]
+    fn unknown_keys_fail_with_location() {
+        let e = ConfigFile::parse("[staff]\nusers = []\nbogus = 1\n", "p.toml").unwrap_err();
+        assert_eq!((e.line, e.col), (3, 1), "{e}");
+        assert!(e.to_string().starts_with("p.toml:3:1: "), "{e}");
+        assert!(e.message.contains("bogus"), "{e}");
+        let e = ConfigFile::parse("[[sinks]]\ntype = \"carrier-pigeon\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        let e = ConfigFile::parse("[alerts]\nsuppress_window = \"soon\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+    }
+}

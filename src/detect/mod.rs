@@ -1,4 +1,107 @@
-//! Detection: rules and PI detectors applied to events.
+//! Detection: PI detectors and compiled rules applied to events.
+//!
+//! [`Detector`] is the stateless, per-event part of detection. It is
+//! immutable and shared by every worker thread; each thread keeps its own
+//! [`DetectScratch`] so evaluating an event allocates nothing unless it
+//! raises an alert. Stateful detections (correlation windows, baselines)
+//! run after the pipeline's reorder step, sharded by entity.
 
 pub mod pi;
 pub mod rule;
+
+use crate::alert::{Alert, AlertKind, LogRef};
+use crate::event::Event;
+use crate::source::FileInfo;
+use pi::{PiFinding, PiScanner, PiScratch};
+use rule::{RuleScratch, RuleSet};
+use std::sync::Arc;
+
+/// The per-event detectors: PI scanning, then rule matching.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    rules: Arc<RuleSet>,
+    pi: Option<Arc<PiScanner>>,
+}
+
+/// Per-thread reusable buffers of a [`Detector`].
+#[derive(Debug)]
+pub struct DetectScratch {
+    rules: RuleScratch,
+    pi: PiScratch,
+    hits: Vec<usize>,
+}
+
+impl Detector {
+    /// A detector from compiled rules and an optional PI scanner.
+    pub fn new(rules: Arc<RuleSet>, pi: Option<Arc<PiScanner>>) -> Self {
+        Detector { rules, pi }
+    }
+
+    /// The compiled rules.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Fresh per-thread buffers.
+    pub fn new_scratch(&self) -> DetectScratch {
+        DetectScratch {
+            rules: self.rules.new_scratch(),
+            pi: match &self.pi {
+                Some(p) => p.new_scratch(),
+                None => PiScratch::default(),
+            },
+            hits: Vec::new(),
+        }
+    }
+
+    /// Scans `ev` for PI, filling `ev.pi` (a no-op when PI detection is off).
+    pub fn scan_pi(&self, ev: &mut Event<'_>, scratch: &mut DetectScratch) {
+        if let Some(pi) = &self.pi {
+            let mut found = std::mem::take(&mut ev.pi);
+            pi.scan_event(ev, &mut scratch.pi, &mut found);
+            ev.pi = found;
+        }
+    }
+
+    /// Scans `ev` for PI (filling `ev.pi`) and evaluates every rule; one
+    /// alert per matching rule is appended to `out`.
+    pub fn detect(
+        &self,
+        ev: &mut Event<'_>,
+        scratch: &mut DetectScratch,
+        file: &FileInfo,
+        out: &mut Vec<Alert>,
+    ) {
+        self.scan_pi(ev, scratch);
+        scratch.hits.clear();
+        self.rules
+            .evaluate(ev, &mut scratch.rules, &mut scratch.hits);
+        for &i in &scratch.hits {
+            let Some(rule) = self.rules.rules().get(i) else {
+                continue;
+            };
+            out.push(Alert {
+                timestamp: ev.timestamp,
+                rule: rule.info.clone(),
+                kind: AlertKind::Match,
+                entity: rule.entity(ev),
+                pi: relevant_pi(&ev.pi),
+                window: None,
+                log: LogRef {
+                    path: file.path.clone(),
+                    line: ev.origin.line,
+                    offset: ev.origin.offset,
+                },
+                first: None,
+                message: rule.message(ev),
+                suppressed: 0,
+            });
+        }
+    }
+}
+
+/// Findings attached to an alert: every finding of the event (they are
+/// masked), capped so one pathological line cannot make a huge alert.
+fn relevant_pi(found: &[PiFinding]) -> Vec<PiFinding> {
+    found.iter().take(16).cloned().collect()
+}

@@ -14,7 +14,10 @@ pub fn event_to_json(ev: &Event<'_>, path: &str) -> Map<String, Json> {
     if let Some(ts) = ev.timestamp {
         m.insert("@timestamp".into(), Json::String(ts.to_string()));
     }
-    m.insert("event.dataset".into(), Json::String(ev.format.name().into()));
+    m.insert(
+        "event.dataset".into(),
+        Json::String(ev.format.name().into()),
+    );
     for (field, value) in ev.fields() {
         m.insert(field.name().into(), value.to_json());
     }

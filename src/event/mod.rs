@@ -155,8 +155,15 @@ mod tests {
         ev.set_extra("auditd.syscall", Value::str("execve"));
         ev.set_extra("auditd.syscall", Value::str("open"));
         assert_eq!(ev.get_str(Field::UrlPath), Some("/db/doc"));
-        assert_eq!(ev.get_by_name("http.response.status_code").and_then(Value::as_i64), Some(200));
-        assert_eq!(ev.get_by_name("auditd.syscall").and_then(Value::as_str), Some("open"));
+        assert_eq!(
+            ev.get_by_name("http.response.status_code")
+                .and_then(Value::as_i64),
+            Some(200)
+        );
+        assert_eq!(
+            ev.get_by_name("auditd.syscall").and_then(Value::as_str),
+            Some("open")
+        );
         assert_eq!(ev.extras().count(), 1);
         assert_eq!(ev.fields().count(), 2);
         let owned = ev.into_owned();

@@ -15,7 +15,10 @@ impl Timestamp {
 
     /// From seconds and nanoseconds since the epoch.
     pub const fn from_unix(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(Self::NANOS_PER_SEC).saturating_add(nanos as i64))
+        Timestamp(
+            secs.saturating_mul(Self::NANOS_PER_SEC)
+                .saturating_add(nanos as i64),
+        )
     }
 
     /// Whole seconds since the epoch (floor).
@@ -102,9 +105,18 @@ mod tests {
 
     #[test]
     fn formats_rfc3339() {
-        assert_eq!(Timestamp::from_unix(971_211_336, 0).to_string(), "2000-10-10T20:55:36Z");
-        assert_eq!(Timestamp::from_unix(0, 250_000_000).to_string(), "1970-01-01T00:00:00.25Z");
-        assert_eq!(Timestamp::from_unix(-1, 0).to_string(), "1969-12-31T23:59:59Z");
+        assert_eq!(
+            Timestamp::from_unix(971_211_336, 0).to_string(),
+            "2000-10-10T20:55:36Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix(0, 250_000_000).to_string(),
+            "1970-01-01T00:00:00.25Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix(-1, 0).to_string(),
+            "1969-12-31T23:59:59Z"
+        );
     }
 
     proptest::proptest! {

@@ -50,7 +50,9 @@ impl<'a> Value<'a> {
             Value::Int(i) => Value::Int(i),
             Value::Float(f) => Value::Float(f),
             Value::Bool(b) => Value::Bool(b),
-            Value::List(l) => Value::List(l.into_iter().map(|s| Cow::Owned(s.into_owned())).collect()),
+            Value::List(l) => {
+                Value::List(l.into_iter().map(|s| Cow::Owned(s.into_owned())).collect())
+            }
         }
     }
 
@@ -64,7 +66,9 @@ impl<'a> Value<'a> {
                 .unwrap_or(serde_json::Value::Null),
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::List(l) => serde_json::Value::Array(
-                l.iter().map(|s| serde_json::Value::String(s.to_string())).collect(),
+                l.iter()
+                    .map(|s| serde_json::Value::String(s.to_string()))
+                    .collect(),
             ),
         }
     }

@@ -12,11 +12,15 @@ pub struct CombinedParser {
 impl CombinedParser {
     /// The `combined` parser.
     pub fn combined() -> Self {
-        CombinedParser { format: Format::Combined }
+        CombinedParser {
+            format: Format::Combined,
+        }
     }
     /// The `common` parser.
     pub fn common() -> Self {
-        CombinedParser { format: Format::Common }
+        CombinedParser {
+            format: Format::Common,
+        }
     }
 }
 

@@ -83,10 +83,12 @@ impl FromStr for FormatChoice {
         if s == "auto" {
             return Ok(FormatChoice::Auto);
         }
-        Format::from_name(s).map(FormatChoice::Fixed).ok_or_else(|| {
-            let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-            format!("unknown format `{s}` (expected auto, {})", names.join(", "))
-        })
+        Format::from_name(s)
+            .map(FormatChoice::Fixed)
+            .ok_or_else(|| {
+                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown format `{s}` (expected auto, {})", names.join(", "))
+            })
     }
 }
 
@@ -152,12 +154,15 @@ pub struct ParseError {
 impl ParseError {
     /// An error at a byte position of the line (0-based in, 1-based stored).
     pub fn at(reason: Reason, pos: usize) -> Self {
-        ParseError { reason, column: pos + 1 }
+        ParseError {
+            reason,
+            column: pos + 1,
+        }
     }
 }
 
 /// Parses one line of one format into an event.
-pub trait LineParser: Send + Sync {
+pub trait LineParser: Send + Sync + std::fmt::Debug {
     /// The format this parser reads.
     fn format(&self) -> Format;
 
@@ -188,7 +193,9 @@ pub fn sniff(sample: &[u8]) -> Option<Format> {
         .collect();
     let mut best: Option<(Format, usize)> = None;
     for &format in Format::ALL {
-        let Some(parser) = parser_for(format) else { continue };
+        let Some(parser) = parser_for(format) else {
+            continue;
+        };
         let ok = lines
             .iter()
             .filter(|l| {

@@ -1,1 +1,332 @@
-//! (Being written.)
+//! The engine: one pipeline for replay and the daemon.
+//!
+//! ```text
+//!  producer thread            worker threads (N)              collector (calling thread)
+//!  ───────────────            ──────────────────              ──────────────────────────
+//!  source → Chunk ──bounded──▶ frame → parse → enrich ──bounded──▶ reorder by seq → suppress
+//!       ▲                      → detect → ChunkOutput              → sinks → metrics → ack
+//!       └───────────── recycled buffers ◀──────────────────────────────┘
+//! ```
+//!
+//! Chunks carry a global sequence number; the collector handles outputs in
+//! that order, so results are identical for any number of workers, and it
+//! reports each input offset only once everything before it was delivered
+//! to the sinks ([`AckListener`]): the daemon checkpoints from there. Both
+//! channels are bounded, so a slow sink slows reading instead of growing
+//! queues.
+
+mod stats;
+mod worker;
+
+pub use stats::{ChunkStats, ERROR_SAMPLES, ErrorSample, InputSummary, Summary};
+pub use worker::{ChunkOutput, Mode, Stages, WorkerScratch, process_chunk};
+
+use crate::alert::{Alert, Suppressor};
+use crate::sink::{Sink, SinkError};
+use crate::source::{Chunk, FileInfo};
+use crate::telemetry::Metrics;
+use crossbeam_channel::{Receiver, Sender, bounded};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Told when input offsets are fully processed and delivered.
+pub trait AckListener {
+    /// Every line of `file` before `offset` has been processed and its
+    /// alerts delivered to every sink. `last` marks the end of the input.
+    fn delivered(&mut self, file: &FileInfo, offset: u64, last: bool);
+}
+
+impl AckListener for () {
+    fn delivered(&mut self, _: &FileInfo, _: u64, _: bool) {}
+}
+
+/// Told about each chunk the collector finished (progress bars).
+pub trait Observer {
+    /// A chunk's results were delivered: `alerts` of them (after suppression).
+    fn chunk_done(&mut self, out: &ChunkOutput, alerts: usize);
+}
+
+impl Observer for () {
+    fn chunk_done(&mut self, _: &ChunkOutput, _: usize) {}
+}
+
+/// Why a run stopped early.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// A sink failed.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// Writing rendered events failed.
+    #[error("writing events: {0}")]
+    Output(#[source] std::io::Error),
+    /// A pipeline thread panicked (a bug: reported, not hidden).
+    #[error("internal error: a pipeline thread panicked")]
+    Panicked,
+}
+
+impl PipelineError {
+    /// True when the reader of our output went away (`picket … | head`):
+    /// a normal way to stop, not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            PipelineError::Sink(SinkError::Io { source, .. }) => source,
+            PipelineError::Output(e) => e,
+            _ => return false,
+        };
+        io.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}
+
+/// Hands chunks from a producer to the workers, numbering them.
+#[derive(Debug)]
+pub struct ChunkSender {
+    tx: Sender<(Chunk, Instant)>,
+    pool: Receiver<Vec<u8>>,
+    seq: u64,
+}
+
+impl crate::source::ChunkSink for ChunkSender {
+    /// A buffer to read the next chunk into (recycled when possible).
+    fn buffer(&self) -> Vec<u8> {
+        self.pool.try_recv().unwrap_or_default()
+    }
+
+    /// Sends a chunk; `false` when the pipeline has stopped and the
+    /// producer should stop too.
+    fn send(&mut self, mut chunk: Chunk) -> bool {
+        chunk.seq = self.seq;
+        self.seq += 1;
+        self.tx.send((chunk, Instant::now())).is_ok()
+    }
+}
+
+/// Builds a [`Pipeline`].
+#[derive(Debug, Clone)]
+pub struct PipelineBuilder {
+    threads: usize,
+    queue: usize,
+}
+
+impl Default for PipelineBuilder {
+    fn default() -> Self {
+        PipelineBuilder {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            queue: 16,
+        }
+    }
+}
+
+impl PipelineBuilder {
+    /// Worker threads (at least 1).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = n.max(1);
+        self
+    }
+
+    /// Chunks in flight per channel (at least 1).
+    pub fn queue(mut self, n: usize) -> Self {
+        self.queue = n.max(1);
+        self
+    }
+
+    /// Freezes the configuration with its stages, metrics and suppression.
+    pub fn build(self, stages: Stages, metrics: Metrics, suppressor: Suppressor) -> Pipeline {
+        Pipeline {
+            cfg: self,
+            stages: Arc::new(stages),
+            metrics,
+            suppressor,
+        }
+    }
+}
+
+/// A configured engine, ready to run producers through.
+#[derive(Debug)]
+pub struct Pipeline {
+    cfg: PipelineBuilder,
+    stages: Arc<Stages>,
+    metrics: Metrics,
+    suppressor: Suppressor,
+}
+
+/// Where a run's results go.
+pub struct Outputs<'o> {
+    /// Alert sinks, delivered in order.
+    pub sinks: &'o mut [Box<dyn Sink>],
+    /// Rendered events (mode [`Mode::Events`]).
+    pub events: Option<&'o mut dyn Write>,
+    /// Delivery acknowledgements.
+    pub acks: &'o mut dyn AckListener,
+    /// Progress.
+    pub observer: &'o mut dyn Observer,
+}
+
+impl Pipeline {
+    /// The metrics the pipeline reports into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The frozen stages.
+    pub fn stages(&self) -> &Stages {
+        &self.stages
+    }
+
+    /// Runs `producer` (on its own thread) through the workers and delivers
+    /// the results on the calling thread. Returns when the producer is done
+    /// and every chunk was delivered, or on the first sink failure.
+    pub fn run<P>(&mut self, producer: P, out: Outputs<'_>) -> Result<Summary, PipelineError>
+    where
+        P: FnOnce(&mut ChunkSender) + Send,
+    {
+        let started = Instant::now();
+        let (chunk_tx, chunk_rx) = bounded::<(Chunk, Instant)>(self.cfg.queue);
+        let (out_tx, out_rx) = bounded::<ChunkOutput>(self.cfg.queue);
+        let (pool_tx, pool_rx) = bounded::<Vec<u8>>(self.cfg.queue + self.cfg.threads * 2);
+        let stages_arc = self.stages.clone();
+        let stages = &*stages_arc;
+        let result = std::thread::scope(|scope| {
+            let producer_handle = scope.spawn(move || {
+                let mut sender = ChunkSender {
+                    tx: chunk_tx,
+                    pool: pool_rx,
+                    seq: 0,
+                };
+                producer(&mut sender);
+            });
+            let mut workers = Vec::with_capacity(self.cfg.threads);
+            for _ in 0..self.cfg.threads {
+                let rx = chunk_rx.clone();
+                let tx = out_tx.clone();
+                workers.push(scope.spawn(move || {
+                    let mut scratch = WorkerScratch::new(stages);
+                    for (chunk, read_at) in rx {
+                        let o = process_chunk(stages, &mut scratch, chunk, read_at);
+                        if tx.send(o).is_err() {
+                            break;
+                        }
+                    }
+                }));
+            }
+            drop(chunk_rx);
+            drop(out_tx);
+            let collected = self.collect(out_rx, pool_tx, out);
+            let mut panicked = producer_handle.join().is_err();
+            for w in workers {
+                panicked |= w.join().is_err();
+            }
+            match collected {
+                Ok(s) if panicked => {
+                    let _ = s;
+                    Err(PipelineError::Panicked)
+                }
+                other => other,
+            }
+        });
+        result.map(|mut s| {
+            s.elapsed_secs = started.elapsed().as_secs_f64();
+            s
+        })
+    }
+
+    /// The collector: reorders outputs and delivers them.
+    fn collect(
+        &mut self,
+        rx: Receiver<ChunkOutput>,
+        pool: Sender<Vec<u8>>,
+        out: Outputs<'_>,
+    ) -> Result<Summary, PipelineError> {
+        let Outputs {
+            sinks,
+            mut events,
+            acks,
+            observer,
+        } = out;
+        let mut summary = Summary::default();
+        let mut pending: BTreeMap<u64, ChunkOutput> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut batch: Vec<Alert> = Vec::new();
+        // On error, returning drops `rx`: workers and the producer see closed
+        // channels and stop.
+        for o in rx {
+            pending.insert(o.seq, o);
+            while let Some(mut o) = pending.remove(&next) {
+                next += 1;
+                self.count(&o, &mut summary);
+                batch.clear();
+                for mut a in o.alerts.drain(..) {
+                    if self.suppressor.admit(&mut a) {
+                        batch.push(a);
+                    } else {
+                        self.metrics
+                            .alerts_suppressed
+                            .with_label_values(&[&a.rule.id])
+                            .inc();
+                    }
+                }
+                if !batch.is_empty() {
+                    for sink in sinks.iter_mut() {
+                        let r = sink.deliver(&batch);
+                        let outcome = if r.is_ok() { "success" } else { "failure" };
+                        self.metrics
+                            .sink_deliveries
+                            .with_label_values(&[sink.name(), outcome])
+                            .inc_by(batch.len() as u64);
+                        r?;
+                    }
+                    for a in &batch {
+                        summary.add_alert(a);
+                        self.metrics
+                            .alerts
+                            .with_label_values(&[&a.rule.id, a.rule.level.name(), a.kind.name()])
+                            .inc();
+                    }
+                }
+                if let Some(w) = events.as_mut() {
+                    w.write_all(&o.rendered).map_err(PipelineError::Output)?;
+                }
+                self.metrics
+                    .pipeline_latency
+                    .observe(o.read_at.elapsed().as_secs_f64());
+                acks.delivered(&o.file, o.end_offset, o.last);
+                observer.chunk_done(&o, batch.len());
+                let _ = pool.try_send(std::mem::take(&mut o.buffer));
+            }
+        }
+        for sink in sinks.iter_mut() {
+            sink.flush()?;
+        }
+        if let Some(w) = events.as_mut() {
+            w.flush().map_err(PipelineError::Output)?;
+        }
+        summary.suppressed = self.suppressor.total_suppressed();
+        Ok(summary)
+    }
+
+    fn count(&self, o: &ChunkOutput, summary: &mut Summary) {
+        let format = o.file.format;
+        let source = &*o.file.source;
+        summary.add_chunk(format, &o.stats);
+        let m = &self.metrics;
+        m.lines.with_label_values(&[source]).inc_by(o.stats.lines);
+        m.bytes_read
+            .with_label_values(&[source])
+            .inc_by(o.stats.bytes);
+        if o.stats.events > 0 {
+            m.events
+                .with_label_values(&[format.name(), source])
+                .inc_by(o.stats.events);
+        }
+        for (r, n) in &o.stats.errors {
+            m.parse_errors
+                .with_label_values(&[format.name(), r.label()])
+                .inc_by(*n);
+        }
+        for ((c, f), n) in &o.stats.pi {
+            m.pi_findings.with_label_values(&[c, f]).inc_by(*n);
+        }
+    }
+}

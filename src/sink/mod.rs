@@ -1,1 +1,42 @@
-//! (Being written.)
+//! Sinks: where alerts are delivered.
+//!
+//! A [`Sink`] takes batches of alerts in order. Delivery returning `Ok`
+//! means the alerts are handed over (written, acknowledged): the pipeline
+//! acknowledges input offsets only after every sink returned `Ok`.
+//!
+//! To add a sink: a module with a type implementing [`Sink`], a variant in
+//! [`crate::config::SinkConfig`], and a case where sinks are built from
+//! config (see `docs/ARCHITECTURE.md`).
+
+mod jsonl;
+
+pub use jsonl::JsonLinesSink;
+
+use crate::alert::Alert;
+
+/// A sink failure.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SinkError {
+    /// Writing failed.
+    #[error("sink {sink}: {source}")]
+    Io {
+        /// Sink name.
+        sink: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A destination for alerts.
+pub trait Sink: Send {
+    /// Name used as the `sink` metric label.
+    fn name(&self) -> &str;
+
+    /// Delivers a batch of alerts, in order.
+    fn deliver(&mut self, alerts: &[Alert]) -> Result<(), SinkError>;
+
+    /// Makes everything delivered so far durable or visible.
+    fn flush(&mut self) -> Result<(), SinkError>;
+}

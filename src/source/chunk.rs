@@ -70,7 +70,13 @@ impl ChunkReaderBuilder {
     }
 
     /// A reader over `input`, starting at `offset`/`line` (for resumed tails).
-    pub fn build<R: Read>(&self, file: Arc<FileInfo>, input: R, offset: u64, line: u64) -> ChunkReader<R> {
+    pub fn build<R: Read>(
+        &self,
+        file: Arc<FileInfo>,
+        input: R,
+        offset: u64,
+        line: u64,
+    ) -> ChunkReader<R> {
         ChunkReader {
             cfg: self.clone(),
             file,
@@ -256,7 +262,7 @@ mod tests {
 
     fn chunks(input: &[u8], size: usize, max_line: usize) -> Vec<Chunk> {
         let table = FileTable::new();
-        let info = table.register("t", "replay", Format::Combined);
+        let info = table.register("t", "replay", Format::Combined, false);
         let mut r = ChunkReaderBuilder::default()
             .chunk_size(size)
             .max_line(max_line)

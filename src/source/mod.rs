@@ -7,10 +7,12 @@
 //! so replay and the daemon share one engine.
 
 mod chunk;
+mod files;
 mod input;
 mod walk;
 
 pub use chunk::{Chunk, ChunkReader, ChunkReaderBuilder};
+pub use files::{ChunkSink, InputError, read_inputs};
 pub use input::{Compression, open_input};
 pub use walk::expand_paths;
 
@@ -33,6 +35,8 @@ pub struct FileInfo {
     pub source: Arc<str>,
     /// The format the input is parsed as (resolved from `auto` by sniffing).
     pub format: Format,
+    /// Whether `format` was detected by sniffing (`auto`) rather than given.
+    pub detected: bool,
 }
 
 /// All inputs of a run. Ids are never reused, so an id stays valid after the
@@ -49,13 +53,20 @@ impl FileTable {
     }
 
     /// Registers an input and returns its info.
-    pub fn register(&self, path: &str, source: &str, format: Format) -> Arc<FileInfo> {
+    pub fn register(
+        &self,
+        path: &str,
+        source: &str,
+        format: Format,
+        detected: bool,
+    ) -> Arc<FileInfo> {
         let mut files = self.files.write().unwrap_or_else(|e| e.into_inner());
         let info = Arc::new(FileInfo {
             id: FileId(files.len() as u32),
             path: path.into(),
             source: source.into(),
             format,
+            detected,
         });
         files.push(info.clone());
         info

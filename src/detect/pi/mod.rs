@@ -18,3 +18,36 @@ pub struct PiFinding {
     /// `hmac-sha256:` + 16 hex chars of HMAC-SHA256(key, normalized value).
     pub fingerprint: String,
 }
+
+/// Placeholder scanner (the real detectors land from the `pi` branch).
+#[derive(Debug, Default)]
+pub struct PiScanner;
+/// Placeholder scratch.
+#[derive(Debug, Default)]
+pub struct PiScratch;
+/// Placeholder config.
+#[derive(Debug, Default, Clone)]
+pub struct PiConfig {
+    /// Key.
+    pub fingerprint_key: Vec<u8>,
+    /// Reveal.
+    pub reveal: bool,
+}
+impl PiScanner {
+    /// New.
+    pub fn new(_cfg: &PiConfig) -> Self {
+        PiScanner
+    }
+    /// Scratch.
+    pub fn new_scratch(&self) -> PiScratch {
+        PiScratch
+    }
+    /// Scan.
+    pub fn scan_event(
+        &self,
+        _ev: &crate::event::Event<'_>,
+        _s: &mut PiScratch,
+        _out: &mut Vec<PiFinding>,
+    ) {
+    }
+}

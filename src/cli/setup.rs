@@ -1,0 +1,65 @@
+//! Building the engine from command-line options and config.
+
+use anyhow::{Context, Result};
+use picket::alert::Suppressor;
+use picket::config::ConfigFile;
+use picket::detect::Detector;
+use picket::detect::pi::{PiConfig, PiScanner};
+use picket::detect::rule::RuleSet;
+use picket::enrich::Enricher;
+use picket::pipeline::{Mode, Pipeline, PipelineBuilder, Stages};
+use picket::telemetry::Metrics;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Loads the config file, or the defaults when none is given.
+pub fn load_config(path: Option<&Path>) -> Result<ConfigFile> {
+    match path {
+        Some(p) => Ok(ConfigFile::load(p)?),
+        None => Ok(ConfigFile::default()),
+    }
+}
+
+/// Loads rules; every error is printed as `FILE:LINE:COL: message`.
+pub fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<RuleSet> {
+    RuleSet::load(paths, builtin).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        anyhow::anyhow!("{} rule error(s)", errors.len())
+    })
+}
+
+/// The PI scanner settings from config.
+pub fn pi_config(cfg: &ConfigFile, state_dir: Option<&Path>) -> Result<PiConfig> {
+    let key = picket::state::fingerprint_key(cfg.privacy.fingerprint_key.as_deref(), state_dir)
+        .context("fingerprint key")?;
+    Ok(PiConfig {
+        fingerprint_key: key,
+        reveal: cfg.privacy.reveal,
+    })
+}
+
+/// Builds the pipeline for a run.
+pub fn pipeline(
+    cfg: &ConfigFile,
+    mode: Mode,
+    rules: RuleSet,
+    pi: &PiConfig,
+    threads: Option<usize>,
+    metrics: Metrics,
+) -> Result<Pipeline> {
+    let enricher = Enricher::from_config(cfg).context("config")?;
+    metrics.rules_loaded.set(rules.rules().len() as i64);
+    let detector = Detector::new(Arc::new(rules), Some(Arc::new(PiScanner::new(pi))));
+    let stages = Stages::new(mode, enricher, detector, cfg.limits.max_line_bytes);
+    let mut b = PipelineBuilder::default().queue(cfg.limits.queue_chunks);
+    if let Some(n) = threads {
+        b = b.threads(n);
+    }
+    let suppressor = Suppressor::new(
+        cfg.alerts.suppress_window.as_nanos_i64(),
+        cfg.alerts.suppress_max_keys,
+    );
+    Ok(b.build(stages, metrics, suppressor))
+}

@@ -1,0 +1,212 @@
+//! The worker stage: frame, parse, enrich and detect one chunk.
+//!
+//! Workers share nothing mutable: they read frozen [`Stages`] and write
+//! their results into a [`ChunkOutput`] that the collector folds in, in
+//! input order.
+
+use super::stats::ChunkStats;
+use crate::alert::Alert;
+use crate::detect::{DetectScratch, Detector};
+use crate::enrich::{EnrichScratch, Enricher};
+use crate::event::{Event, Origin, event_to_json};
+use crate::frame::Lines;
+use crate::parse::{Format, LineParser, Reason, parser_for};
+use crate::source::{Chunk, FileInfo};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What the pipeline produces per event.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Run detectors and produce alerts (`replay`, `run`).
+    Detect,
+    /// Render each normalized event as a JSON line (`parse`); PI findings
+    /// are included, rules are not evaluated.
+    Events,
+}
+
+/// Everything a worker needs, frozen for the run.
+#[derive(Debug)]
+pub struct Stages {
+    /// Per-event output.
+    pub mode: Mode,
+    /// Config-derived fields.
+    pub enricher: Enricher,
+    /// PI detectors and rules.
+    pub detector: Detector,
+    /// Lines longer than this are counted and skipped.
+    pub max_line: usize,
+    parsers: HashMap<Format, Box<dyn LineParser>>,
+}
+
+impl Stages {
+    /// Freezes the stages; parsers for every available format are built once.
+    pub fn new(mode: Mode, enricher: Enricher, detector: Detector, max_line: usize) -> Self {
+        let parsers = Format::ALL
+            .iter()
+            .filter_map(|f| parser_for(*f).map(|p| (*f, p)))
+            .collect();
+        Stages {
+            mode,
+            enricher,
+            detector,
+            max_line,
+            parsers,
+        }
+    }
+}
+
+/// A worker's per-thread buffers.
+#[derive(Debug)]
+pub struct WorkerScratch {
+    detect: DetectScratch,
+    enrich: EnrichScratch,
+}
+
+impl WorkerScratch {
+    /// Buffers for one worker thread.
+    pub fn new(stages: &Stages) -> Self {
+        WorkerScratch {
+            detect: stages.detector.new_scratch(),
+            enrich: EnrichScratch::default(),
+        }
+    }
+}
+
+/// The result of processing one chunk.
+#[derive(Debug)]
+pub struct ChunkOutput {
+    /// The chunk's position in the run.
+    pub seq: u64,
+    /// Its input.
+    pub file: Arc<FileInfo>,
+    /// Offset just past the chunk: once delivered, everything before it is done.
+    pub end_offset: u64,
+    /// It was the input's last chunk.
+    pub last: bool,
+    /// Alerts raised, in line order.
+    pub alerts: Vec<Alert>,
+    /// Rendered events (mode [`Mode::Events`]).
+    pub rendered: Vec<u8>,
+    /// Counts.
+    pub stats: ChunkStats,
+    /// The chunk's buffer, returned for reuse.
+    pub buffer: Vec<u8>,
+    /// When the chunk entered the pipeline (for the latency histogram).
+    pub read_at: Instant,
+}
+
+/// Processes one chunk.
+pub fn process_chunk(
+    stages: &Stages,
+    scratch: &mut WorkerScratch,
+    chunk: Chunk,
+    read_at: Instant,
+) -> ChunkOutput {
+    let file = chunk.file.clone();
+    let mut stats = ChunkStats::default();
+    let mut alerts = Vec::new();
+    let mut rendered = Vec::new();
+    let end_offset = chunk.end_offset();
+    if let Some(len) = chunk.oversized {
+        stats.lines = 1;
+        stats.bytes = len + 1;
+        stats.error(
+            &file.path,
+            chunk.start_line,
+            stages.max_line + 1,
+            Reason::LineTooLong,
+        );
+    } else {
+        stats.bytes = chunk.data.len() as u64;
+        match stages.parsers.get(&file.format) {
+            Some(parser) => {
+                for line in Lines::new(&chunk.data, chunk.start_line, chunk.start_offset) {
+                    process_line(
+                        stages,
+                        scratch,
+                        &file,
+                        &**parser,
+                        line,
+                        &mut stats,
+                        &mut alerts,
+                        &mut rendered,
+                    );
+                }
+            }
+            None => {
+                for line in Lines::new(&chunk.data, chunk.start_line, chunk.start_offset) {
+                    stats.lines += 1;
+                    stats.error(&file.path, line.number, 1, Reason::Unsupported);
+                }
+            }
+        }
+    }
+    ChunkOutput {
+        seq: chunk.seq,
+        file,
+        end_offset,
+        last: chunk.last,
+        alerts,
+        rendered,
+        stats,
+        buffer: chunk.data,
+        read_at,
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename these
+#[inline]
+fn process_line(
+    stages: &Stages,
+    scratch: &mut WorkerScratch,
+    file: &FileInfo,
+    parser: &dyn LineParser,
+    line: crate::frame::Line<'_>,
+    stats: &mut ChunkStats,
+    alerts: &mut Vec<Alert>,
+    rendered: &mut Vec<u8>,
+) {
+    stats.lines += 1;
+    if line.bytes.len() > stages.max_line {
+        stats.error(
+            &file.path,
+            line.number,
+            stages.max_line + 1,
+            Reason::LineTooLong,
+        );
+        return;
+    }
+    if line.bytes.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    let origin = Origin {
+        file: file.id,
+        line: line.number,
+        offset: line.offset,
+    };
+    let mut ev = Event::new(file.format, origin);
+    if let Err(e) = parser.parse(line.bytes, &mut ev) {
+        stats.error(&file.path, line.number, e.column, e.reason);
+        return;
+    }
+    stats.events += 1;
+    stages.enricher.enrich(&mut ev, &mut scratch.enrich);
+    match stages.mode {
+        Mode::Detect => stages
+            .detector
+            .detect(&mut ev, &mut scratch.detect, file, alerts),
+        Mode::Events => {
+            stages.detector.scan_pi(&mut ev, &mut scratch.detect);
+            let obj = event_to_json(&ev, &file.path);
+            if serde_json::to_writer(&mut *rendered, &obj).is_ok() {
+                let _ = rendered.write_all(b"\n");
+            }
+        }
+    }
+    for f in &ev.pi {
+        *stats.pi.entry((f.category, f.field)).or_default() += 1;
+    }
+}
