@@ -172,7 +172,9 @@ impl<R: Read> ChunkReader<R> {
     /// Reads up to READ_SIZE more bytes onto `buf`.
     fn fill(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let old = buf.len();
-        buf.resize(old + READ_SIZE, 0);
+        // Small chunk sizes (tests, low-latency tails) read less at a time.
+        let want = READ_SIZE.min(self.cfg.chunk_size.saturating_sub(old).max(4096));
+        buf.resize(old + want, 0);
         loop {
             match self.input.read(&mut buf[old..]) {
                 Ok(n) => {
