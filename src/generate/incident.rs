@@ -58,6 +58,20 @@ pub(super) struct Scheduler {
     created: usize,
 }
 
+/// Benign scenarios per day: kind, how many, window (from, to), weekdays only.
+const BENIGN_PER_DAY: &[(BenignKind, u32, i64, i64, bool)] = &[
+    (
+        BenignKind::BackupReplication,
+        1,
+        HOUR,
+        HOUR + 5 * MIN,
+        false,
+    ),
+    (BenignKind::StaffBusinessHours, 2, 9 * HOUR, 17 * HOUR, true),
+    (BenignKind::LoginTypo, 3, 7 * HOUR, 22 * HOUR, false),
+    (BenignKind::SmallCleanup, 2, 8 * HOUR, 19 * HOUR, false),
+];
+
 fn ms_range(rng: &mut Rand, (lo, hi): (u64, u64)) -> i64 {
     rng.range(lo, hi) as i64 * 1_000_000
 }
@@ -116,37 +130,13 @@ impl Scheduler {
                 add(rng, Kind::Incident(kind), from, to);
             }
         }
-        add(
-            rng,
-            Kind::Benign(BenignKind::BackupReplication),
-            HOUR,
-            HOUR + 5 * MIN,
-        );
-        if weekday < 5 {
-            for _ in 0..2 {
-                add(
-                    rng,
-                    Kind::Benign(BenignKind::StaffBusinessHours),
-                    9 * HOUR,
-                    17 * HOUR,
-                );
+        for &(kind, times, from, to, weekdays_only) in BENIGN_PER_DAY {
+            if weekdays_only && weekday >= 5 {
+                continue;
             }
-        }
-        for _ in 0..3 {
-            add(
-                rng,
-                Kind::Benign(BenignKind::LoginTypo),
-                7 * HOUR,
-                22 * HOUR,
-            );
-        }
-        for _ in 0..2 {
-            add(
-                rng,
-                Kind::Benign(BenignKind::SmallCleanup),
-                8 * HOUR,
-                19 * HOUR,
-            );
+            for _ in 0..times {
+                add(rng, Kind::Benign(kind), from, to);
+            }
         }
     }
 

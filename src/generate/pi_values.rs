@@ -77,6 +77,22 @@ fn ascii(v: &[u8]) -> &str {
     std::str::from_utf8(v).expect("generated values are ASCII")
 }
 
+/// `digits` cut into groups of `sizes` joined by `sep` (`4111 1111 …`); the
+/// sizes must add up to the length.
+fn grouped(digits: &[u8], sizes: &[usize], sep: u8) -> String {
+    let mut out = Vec::with_capacity(digits.len() + sizes.len());
+    let mut at = 0;
+    for (i, &n) in sizes.iter().enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        out.extend_from_slice(&digits[at..at + n]);
+        at += n;
+    }
+    debug_assert_eq!(at, digits.len());
+    string(out)
+}
+
 /// A value of `cat`. With `evident`, only forms that are PI without any key
 /// (E.164 phones, dashed SSNs, shaped tokens); `cat` must not be
 /// [`Cat::keyed_only`] then. Geo and special categories are built by the
@@ -200,32 +216,20 @@ fn phone(rng: &mut Rand, evident: bool) -> String {
             ("81", "0", &[2, 4, 4])
         }
     };
-    let grouped = |sep: u8| {
-        let mut out = Vec::with_capacity(16);
-        let mut at = 0;
-        for (i, &g) in groups.iter().enumerate() {
-            if i > 0 {
-                out.push(sep);
-            }
-            out.extend_from_slice(&nsn[at..at + g]);
-            at += g;
-        }
-        string(out)
-    };
     let nsn_s = ascii(&nsn);
     let form = if evident { rng.below(3) } else { rng.below(7) };
     match form {
         0 => format!("+{cc}{nsn_s}"),
-        1 => format!("+{cc} {}", grouped(b' ')),
-        2 => format!("+{cc} {}", grouped(b'-')),
+        1 => format!("+{cc} {}", grouped(&nsn, groups, b' ')),
+        2 => format!("+{cc} {}", grouped(&nsn, groups, b'-')),
         3 if cc == "1" => format!(
             "({}) {}-{}",
             ascii(&nsn[..3]),
             ascii(&nsn[3..6]),
             ascii(&nsn[6..])
         ),
-        3 | 4 => format!("{trunk}{}", grouped(b' ')),
-        5 => format!("{trunk}{}", grouped(b'-')),
+        3 | 4 => format!("{trunk}{}", grouped(&nsn, groups, b' ')),
+        5 => format!("{trunk}{}", grouped(&nsn, groups, b'-')),
         _ => format!("{trunk}{nsn_s}"),
     }
 }
@@ -291,16 +295,7 @@ fn card(rng: &mut Rand) -> String {
     if groups.is_empty() {
         return string(d);
     }
-    let mut out = Vec::with_capacity(24);
-    let mut at = 0;
-    for (i, &g) in groups.iter().enumerate() {
-        if i > 0 {
-            out.push(sep);
-        }
-        out.extend_from_slice(&d[at..at + g]);
-        at += g;
-    }
-    string(out)
+    grouped(&d, groups, sep)
 }
 
 /// BBAN shapes: `n` digit, `a` letter; optional real-looking bank codes.
@@ -352,14 +347,11 @@ pub(super) fn iban_with(rng: &mut Rand, broken: bool) -> String {
     full.extend_from_slice(&bban);
     debug_assert_eq!(valid::iban_valid(&full), !broken);
     if rng.chance(0.4) {
-        let mut grouped = Vec::with_capacity(full.len() + 8);
-        for (i, chunk) in full.chunks(4).enumerate() {
-            if i > 0 {
-                grouped.push(b' ');
-            }
-            grouped.extend_from_slice(chunk);
+        let mut sizes = vec![4; full.len() / 4];
+        if full.len() % 4 != 0 {
+            sizes.push(full.len() % 4);
         }
-        return string(grouped);
+        return grouped(&full, &sizes, b' ');
     }
     string(full)
 }
@@ -402,8 +394,8 @@ fn aadhaar(rng: &mut Rand) -> String {
 pub(super) fn group_4_4_4(rng: &mut Rand, d: Vec<u8>) -> String {
     match rng.below(10) {
         0..=4 => string(d),
-        5..=7 => string([&d[..4], b" ", &d[4..8], b" ", &d[8..]].concat()),
-        _ => string([&d[..4], b"-", &d[4..8], b"-", &d[8..]].concat()),
+        5..=7 => grouped(&d, &[4, 4, 4], b' '),
+        _ => grouped(&d, &[4, 4, 4], b'-'),
     }
 }
 

@@ -535,7 +535,10 @@ fn absurd_settings_are_clamped_not_fatal() {
 #[test]
 fn files_plain_gzip_zstd_and_truth() {
     use std::io::Read;
-    let cfg = GeneratorConfig { lines_per_sec: 0.5, ..GeneratorConfig::default() };
+    let cfg = GeneratorConfig {
+        lines_per_sec: 0.5,
+        ..GeneratorConfig::default()
+    };
     let target = 300_000;
     let mut expected = Vec::new();
     let mut g = Generator::new(cfg.clone());
@@ -549,7 +552,9 @@ fn files_plain_gzip_zstd_and_truth() {
         let text = match name {
             "out.log.gz" => {
                 let mut v = Vec::new();
-                flate2::read::GzDecoder::new(&raw[..]).read_to_end(&mut v).unwrap();
+                flate2::read::GzDecoder::new(&raw[..])
+                    .read_to_end(&mut v)
+                    .unwrap();
                 v
             }
             "out.log.zst" => zstd::decode_all(&raw[..]).unwrap(),

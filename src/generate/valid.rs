@@ -5,12 +5,13 @@
 //! are small, independent re-implementations, kept private to `generate`: the
 //! detectors have their own, and a shared bug would hide itself.
 
-/// True if the ASCII digits pass the Luhn (mod 10) check.
-pub(super) fn luhn_valid(digits: &[u8]) -> bool {
+/// The Luhn sum of ASCII digits, doubling every second digit from the
+/// right starting at position `first_doubled` (0 = the last digit).
+fn luhn_sum(digits: &[u8], first_doubled: usize) -> u32 {
     let mut sum = 0;
     for (i, &c) in digits.iter().rev().enumerate() {
         let mut v = u32::from(c - b'0');
-        if i % 2 == 1 {
+        if i % 2 == first_doubled {
             v *= 2;
             if v > 9 {
                 v -= 9;
@@ -18,25 +19,19 @@ pub(super) fn luhn_valid(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum
 }
 
-/// The ASCII Luhn check digit to append to `payload` (ASCII digits).
+/// True if the ASCII digits pass the Luhn (mod 10) check.
+pub(super) fn luhn_valid(digits: &[u8]) -> bool {
+    luhn_sum(digits, 1) % 10 == 0
+}
+
+/// The ASCII Luhn check digit to append to `payload` (ASCII digits). The
+/// check digit will take position 0, so the payload's last digit is the
+/// first to be doubled.
 pub(super) fn luhn_check_digit(payload: &[u8]) -> u8 {
-    let mut sum = 0;
-    for (i, &c) in payload.iter().rev().enumerate() {
-        let mut v = u32::from(c - b'0');
-        // The check digit will take position 0, so the payload's last digit
-        // is the first to be doubled.
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    b'0' + ((10 - sum % 10) % 10) as u8
+    b'0' + ((10 - luhn_sum(payload, 0) % 10) % 10) as u8
 }
 
 /// ISO 13616 IBAN lengths of the countries the generator plants, plus the
