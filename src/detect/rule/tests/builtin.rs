@@ -11,7 +11,7 @@ fn builtin_rules_load() {
     let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e:?}"));
     let ids: Vec<&str> = set.rules().iter().map(|r| r.info.id.as_str()).collect();
     for want in [
-        "exfil-bulk-read-docdb",
+        "bulk-read-document-database",
         "exfil-docdb-replication",
         "web-docdb-purge",
         "web-docdb-admin-endpoints",
@@ -21,7 +21,7 @@ fn builtin_rules_load() {
     let bulk = set
         .rules()
         .iter()
-        .find(|r| r.info.id == "exfil-bulk-read-docdb")
+        .find(|r| r.info.id == "bulk-read-document-database")
         .unwrap();
     assert_eq!(bulk.info.level, Level::Medium);
     assert!(bulk.info.tags.iter().any(|t| t == "attack.t1530"));
