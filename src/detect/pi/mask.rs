@@ -246,6 +246,27 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_more_than_a_quarter(
+            v in "\\PC{0,80}",
+            prefix in 0usize..8,
+            suffix in 0usize..8,
+        ) {
+            for s in [MaskStyle::Email, MaskStyle::Keep { prefix, suffix }, MaskStyle::Opaque { prefix }] {
+                let m = mask(&v, s);
+                proptest::prop_assert!(revealed(&m, s) <= budget(&v, s), "{:?} {:?} -> {:?}", v, s, m);
+            }
+        }
+
+        #[test]
+        fn emails_never_more_than_a_quarter(local in "[a-z0-9._+-]{1,20}", domain in "[a-z0-9-]{1,12}(\\.[a-z]{2,6}){1,3}") {
+            let v = format!("{local}@{domain}");
+            let m = mask(&v, MaskStyle::Email);
+            proptest::prop_assert!(revealed(&m, MaskStyle::Email) <= budget(&v, MaskStyle::Email), "{} -> {}", v, m);
+        }
+    }
+
     #[test]
     fn long_previews_are_shortened() {
         let jwt = "eyJhbGciOiJIUzI1NiJ9.".repeat(10);

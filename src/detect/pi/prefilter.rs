@@ -56,6 +56,11 @@ pub(crate) struct Features {
     pub len: usize,
 }
 
+/// Shortest base64 text decoded: 10 characters are 7 bytes, the shortest
+/// value any detector reports (`1.2.3.4`-sized IPv4 addresses, 7-digit
+/// phones under a key). Shorter segments are left alone.
+pub(crate) const MIN_BASE64: usize = 10;
+
 /// Which detector families a unit needs, as a bit set.
 pub(crate) const RUN_EMAIL: u8 = 1 << 0;
 pub(crate) const RUN_NUMERIC: u8 = 1 << 1;
@@ -124,7 +129,14 @@ impl Features {
     /// so hex ids and lowercase slugs are skipped).
     #[inline]
     pub(crate) fn base64_candidate(&self) -> bool {
-        self.len >= 12 && self.len <= 4096 && !self.has(NOT_B64) && self.has(UPPER)
+        self.may_hold_base64() && self.len <= 4096 && !self.has(NOT_B64)
+    }
+
+    /// Long enough, and with a capital, to be or to contain (between `_`/`-`)
+    /// a base64 encoding worth decoding.
+    #[inline]
+    pub(crate) fn may_hold_base64(&self) -> bool {
+        self.len >= MIN_BASE64 && self.has(UPPER)
     }
 
     /// An identifier word (letters, `_`, `-` only), the shape of a key

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `url.path`, `file.path` | `/`-separated segments (`\` too for files); `;k=v` matrix parameters; the segment before a value is its key context (`/phone/4155550132`) |
 //! | `url.query` | `&`/`;`-separated pairs split at the first `=`; keys and values, `+` as space |
-//! | `db.doc_id` | the whole id, then its `:`, `/`, `\|`, `,`, `;` parts with the previous part as key context (`ssn:078051123`) |
+//! | `db.doc_id` | the whole id, then its `:`, `/`, `\|` parts with the previous part as key context (`ssn:078051123`) |
 //! | `http.request.referrer`, `url.original` | user info (a password there is a secret), host, path, query and fragment as above |
 //! | `process.command_line` (and free text) | whitespace-separated tokens: URLs, `--key=value`, `--key value`, `KEY=value`, else path-like |
 //!
@@ -19,7 +19,7 @@ use super::decode::{base64_decode_into, has_escape, hex_val, is_printable_text, 
 use super::detectors::{Ctx, Emitter, context, detect_text};
 use super::fingerprint::Norm;
 use super::keys::{self, KeyClass};
-use super::prefilter::{Features, PCT, PLUS, UPPER};
+use super::prefilter::{Features, PCT, PLUS};
 use std::mem;
 
 /// Levels of decoding: 0 for a field's own units, 1 for text found inside a
@@ -248,7 +248,7 @@ fn scan_unit(
 ) {
     let plus = kind == Kind::Query && f.has(PLUS);
     let pct = f.has(PCT) && has_escape(raw);
-    let maybe_b64 = depth == 0 && f.len >= 12 && f.has(UPPER);
+    let maybe_b64 = depth == 0 && f.may_hold_base64();
     let keyed = ctx.class != KeyClass::None || ctx.special;
     if !plus && !pct {
         // The common case: nothing to decode, and usually nothing to find.
@@ -291,7 +291,7 @@ fn analyze(
     }
     let hits = em.hits;
     detect_text(text, f, ctx, em);
-    if depth == 0 && f.len >= 12 && f.has(UPPER) {
+    if depth == 0 && f.may_hold_base64() {
         try_base64(text, f, bufs, em);
     }
     if em.hits == hits && ctx.class != KeyClass::None {
@@ -329,10 +329,13 @@ fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
     ok
 }
 
-/// Text found inside base64: a query string when it has `k=v`, else one
-/// unit of free text (JSON, a bare value).
+/// Text found inside base64: a query string when it starts with `key=`,
+/// else one unit of free text (JSON, a bare value).
 fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    if memchr::memchr(b'=', text).is_some() && !text.contains(&b' ') {
+    let query = memchr::memchr(b'=', text).is_some_and(|eq| {
+        eq > 0 && eq <= MAX_KEY_NAME && text[..eq].iter().all(|b| b.is_ascii_graphic() && *b != b'&')
+    });
+    if query {
         scan_query(text, 1, bufs, em);
     } else {
         scan_unit(
@@ -348,8 +351,8 @@ fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
 }
 
 fn scan_doc_id(id: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    let is_sep = |b: u8| matches!(b, b':' | b'/' | b'|' | b',' | b';');
-    special_in_path(id, |b| matches!(b, b':' | b'/' | b'|' | b',' | b';'), em);
+    let is_sep = |b: u8| matches!(b, b':' | b'/' | b'|');
+    special_in_path(id, |b| matches!(b, b':' | b'/' | b'|'), em);
     let f = Features::of(id);
     scan_unit(id, &f, Kind::Other, Ctx::default(), 0, bufs, em);
     if !id.iter().any(|&b| is_sep(b)) {
@@ -365,7 +368,7 @@ fn scan_doc_id(id: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
         }
         let fp = Features::of(part);
         let class = positional(prev);
-        if class != KeyClass::None || (fp.len >= 12 && fp.has(UPPER)) {
+        if class != KeyClass::None || fp.may_hold_base64() {
             let ctx = Ctx {
                 class,
                 ..Ctx::default()

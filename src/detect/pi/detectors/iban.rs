@@ -1,7 +1,9 @@
-//! IBANs, plain (`DE89370400440532013000`) or grouped by four with one kind
-//! of separator (`DE89 3704 0044 0532 0130 00`, `AL47-2121-…`). The country
-//! code fixes the length, so the scanner collects exactly that many
-//! characters and then checks the registry structure and mod-97.
+//! IBANs, plain (`DE89370400440532013000`), grouped by four
+//! (`DE89 3704 0044 0532 0130 00`, `AL47-2121-…`) or spaced any other way
+//! people type them (`ES 58 0049 …`, `MK072 5012 …`), with one kind of
+//! separator. The country code fixes the length, so the scanner collects
+//! exactly that many characters and then checks the registry structure and
+//! mod-97; a separator may not split the country code.
 
 use super::is_alnum;
 use crate::detect::pi::validate::{bban_len, iban_bban_format, iban_valid};
@@ -15,38 +17,31 @@ const MAX_IBAN: usize = 34;
 /// lowercasing proxy is found, `KW81 aBKU …` is not (a mixed-case run is
 /// prose or an id, not a transcribed IBAN).
 pub(crate) fn parse(text: &[u8], i: usize) -> Option<usize> {
-    let head = text.get(i..i + 4)?;
-    if !head[0].is_ascii_alphabetic()
-        || !head[1].is_ascii_alphabetic()
-        || !head[2].is_ascii_digit()
-        || !head[3].is_ascii_digit()
-    {
+    let (a, b) = (*text.get(i)?, *text.get(i + 1)?);
+    if !a.is_ascii_alphabetic() || !b.is_ascii_alphabetic() {
         return None;
     }
-    let lower = head[0].is_ascii_lowercase();
-    let cc = [head[0].to_ascii_uppercase(), head[1].to_ascii_uppercase()];
+    let lower = a.is_ascii_lowercase();
+    let cc = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
     let len = 4 + bban_len(iban_bban_format(cc)?);
     let mut buf = [0u8; MAX_IBAN];
-    let sep = match text.get(i + 4) {
-        Some(&s @ (b' ' | b'-')) => Some(s),
-        _ => None,
-    };
+    let mut sep = None;
     let mut n = 0;
     let mut j = i;
     while n < len {
-        if n > 0 && n % 4 == 0 {
-            if let Some(s) = sep {
-                if text.get(j) != Some(&s) {
-                    return None;
-                }
-                j += 1;
+        let mut c = *text.get(j)?;
+        if n >= 2 && matches!(c, b' ' | b'-') {
+            // One separator between characters, always the same kind.
+            if *sep.get_or_insert(c) != c {
+                return None;
             }
+            j += 1;
+            c = *text.get(j)?;
         }
-        let b = *text.get(j)?;
-        if !is_alnum(b) || (b.is_ascii_alphabetic() && b.is_ascii_lowercase() != lower) {
+        if !is_alnum(c) || (c.is_ascii_alphabetic() && c.is_ascii_lowercase() != lower) {
             return None;
         }
-        buf[n] = b.to_ascii_uppercase();
+        buf[n] = c.to_ascii_uppercase();
         n += 1;
         j += 1;
     }
@@ -68,6 +63,8 @@ mod tests {
             "AL47-2121-1009-0000-0002-3569-8741",
             "de89370400440532013000",
             "LI21 0881 0000 2324 013A A",
+            "ES 58 0049 0290 3424 1352 8341",
+            "MK072 5012 0000 0589 84",
         ] {
             assert_eq!(parse(ok.as_bytes(), 0), Some(ok.len()), "{ok}");
         }

@@ -104,42 +104,41 @@ pub(crate) fn scan_v6(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
             i += 1;
             continue;
         }
-        let mut s = i;
+        let s0 = i;
         while i < text.len() && v6_char(text[i]) {
             i += 1;
         }
         let mut e = i;
-        // `user:2001:db8::1`: a lone leading colon separates, it is not `::`.
-        if text[s] == b':' && text.get(s + 1) != Some(&b':') {
-            s += 1;
-        }
-        while e > s && text[e - 1] == b'.' {
+        while e > s0 && text[e - 1] == b'.' {
             e -= 1;
         }
-        if e - s >= 2 && text[e - 1] == b':' && text[e - 2] != b':' {
+        if e - s0 >= 2 && text[e - 1] == b':' && text[e - 2] != b':' {
             e -= 1;
         }
-        let cand = &text[s..e];
-        let glued = (s > 0 && is_alnum(text[s - 1])) || text.get(e).is_some_and(|&b| is_alnum(b));
-        let colons = cand.iter().filter(|&&b| b == b':').count();
-        if glued || colons < 2 || !cand.iter().any(u8::is_ascii_digit) || spans.overlaps(s, e) {
+        let span = &text[s0..e];
+        let colons = span.iter().filter(|&&b| b == b':').count();
+        let glued_right = text.get(e).is_some_and(|&b| is_alnum(b));
+        if colons < 2 || glued_right || !span.iter().any(u8::is_ascii_digit) {
             continue;
         }
-        let Some(addr) = std::str::from_utf8(cand)
-            .ok()
-            .and_then(|c| Ipv6Addr::from_str(c).ok())
-        else {
+        // `user:2001:db8::1`, `user:::1`: a leading colon may separate the
+        // address from the word before it rather than belong to it.
+        let parse = |s: usize| {
+            if s > 0 && is_alnum(text[s - 1]) {
+                return None;
+            }
+            let c = std::str::from_utf8(&text[s..e]).ok()?;
+            Ipv6Addr::from_str(c).ok().map(|a| (s, a))
+        };
+        let parsed = parse(s0).or_else(|| (text[s0] == b':').then(|| parse(s0 + 1)).flatten());
+        let Some((s, addr)) = parsed else {
             continue;
         };
-        if addr.is_unspecified() {
+        if addr.is_unspecified() || spans.overlaps(s, e) {
             continue;
         }
-        em.emit_canonical(
-            Category::IpAddress,
-            ctx.key,
-            cand,
-            addr.to_string().as_bytes(),
-        );
+        let canonical = addr.to_string();
+        em.emit_canonical(Category::IpAddress, ctx.key, &text[s..e], canonical.as_bytes());
         spans.add(s, e);
     }
 }

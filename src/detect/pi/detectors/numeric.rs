@@ -120,24 +120,22 @@ fn parse_run(text: &[u8], p: usize) -> Run {
     }
     let mut sep = 0u8;
     loop {
-        let paren = text[i] == b'(';
+        let mut paren = text[i] == b'(';
         let ds = i + usize::from(paren);
         let mut de = ds;
         while digit_at(text, de) {
             de += 1;
         }
-        let mut gend = de;
-        if paren {
-            if text.get(de) != Some(&b')') {
-                // `(` without `)`: the run ends before it.
-                if run.n == 0 {
-                    run.reject = true;
-                    run.end = de;
-                }
+        if paren && text.get(de) != Some(&b')') {
+            if run.n > 0 {
+                // `(` without `)` after a group: the run ends before it.
                 break;
             }
-            gend = de + 1;
+            // `(192.168.1.1)`: an opening bracket, not an area code.
+            paren = false;
+            run.start = ds;
         }
+        let gend = de + usize::from(paren);
         if run.n == MAX_GROUPS {
             run.reject = true;
             run.end = gend;
@@ -208,7 +206,10 @@ pub(crate) fn scan(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emitte
             continue;
         }
         if i > 0 && is_alnum(text[i - 1]) {
-            // Digits glued to a word (`v1`, `order42`, hex): skip the token.
+            // Digits glued to a word (`v1`, `order42`, hex) or a `+`/`(`
+            // right after one (`…00.123+01:00`): skip the token, always
+            // moving forward.
+            i += 1;
             while i < text.len() && is_alnum(text[i]) {
                 i += 1;
             }

@@ -170,12 +170,14 @@ fn national(w: &Win<'_>) -> bool {
         return false;
     }
     // Trunk prefix 0 (UK, DE, FR, IT fixed, NL, JP, IN fixed): 0 + area code
-    // in the first group, 8–12 digits in all, no group longer than 8.
+    // in the first group, 8–12 digits in all, no group longer than 8. The
+    // `3-2-4` layout is an SSN's (`078-00-1123`), no country's phone.
     if d[0] == b'0'
         && d[1] != b'0'
         && (8..=12).contains(&n)
         && (2..=6).contains(&w.glen(0))
         && (0..k).all(|i| w.glen(i) <= 8)
+        && !w.shape(&[3, 2, 4])
     {
         return true;
     }
