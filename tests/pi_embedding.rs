@@ -72,7 +72,10 @@ fn shaped() -> Vec<(&'static str, String)> {
         ("ip_address", "fe80::1ff:fe23:4567:890a"),
         ("secret", JWT),
         ("secret", "AKIAIOSFODNN7EXAMPLE"),
-        ("secret", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+        (
+            "secret",
+            "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+        ),
     ]
     .iter()
     .map(|&(c, v)| (c, v.to_string()))
@@ -114,8 +117,16 @@ fn keyed_embeddings(k: &str, v: &str) -> Vec<(&'static str, &'static str, String
         vec![
             ("url.query", "query value", format!("page=2&{k}={v}")),
             ("url.query", "percent-encoded", format!("{k}={}", pct(v))),
-            ("url.query", "double-encoded", format!("{k}={}", pct(&pct(v)))),
-            ("url.query", "base64url", format!("state={}", b64url(&format!("{k}={v}")))),
+            (
+                "url.query",
+                "double-encoded",
+                format!("{k}={}", pct(&pct(v))),
+            ),
+            (
+                "url.query",
+                "base64url",
+                format!("state={}", b64url(&format!("{k}={v}"))),
+            ),
             ("url.path", "path segment", format!("/api/{k}/{v}")),
             ("db.doc_id", "doc id", format!("{k}:{v}")),
         ],
@@ -212,7 +223,9 @@ fn keyed_values_are_found_everywhere() {
             // Art. 9 keys in paths and ids are reported through the word.
             let ok = holds(&found, cat, v) || (cat == "special_category" && holds(&found, cat, k));
             if !ok {
-                misses.push(format!("{cat} {k}={v:?} as {how}: {embedded:?} -> {found:?}"));
+                misses.push(format!(
+                    "{cat} {k}={v:?} as {how}: {embedded:?} -> {found:?}"
+                ));
             }
         }
     }
@@ -224,13 +237,17 @@ fn decoys_are_found_nowhere() {
     let s = revealing_scanner();
     let mut hits = Vec::new();
     for &d in DECOYS {
-        for (field, how, embedded) in embeddings(d)
-            .into_iter()
-            .chain([("url.query", "keyed", format!("id={}", pct(d)))])
+        for (field, how, embedded) in
+            embeddings(d)
+                .into_iter()
+                .chain([("url.query", "keyed", format!("id={}", pct(d)))])
         {
             let found = scan(&s, field, &embedded);
             if !found.is_empty() {
-                hits.push(format!("{d:?} as {how}: {:?}", found.iter().map(|f| f.category).collect::<Vec<_>>()));
+                hits.push(format!(
+                    "{d:?} as {how}: {:?}",
+                    found.iter().map(|f| f.category).collect::<Vec<_>>()
+                ));
             }
         }
     }
@@ -239,7 +256,14 @@ fn decoys_are_found_nowhere() {
 
 /// Non-separator characters, the unit of the 25% rule.
 fn counted(s: &str) -> Vec<char> {
-    s.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '/' | ':' | '(' | ')' | '@' | '+' | ',' | '_')).collect()
+    s.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                ' ' | '-' | '.' | '/' | ':' | '(' | ')' | '@' | '+' | ',' | '_'
+            )
+        })
+        .collect()
 }
 
 /// The longest run of `v`'s characters (separators included, counted
@@ -278,14 +302,20 @@ fn findings_never_repeat_the_value() {
                 checked += 1;
                 let json = serde_json::to_string(&f).unwrap();
                 let debug = format!("{f:?}");
-                let PiFinding { masked, key, value, .. } = &f;
+                let PiFinding {
+                    masked, key, value, ..
+                } = &f;
                 assert!(value.is_none());
                 // The key is the parameter's name, not the value: it may
                 // share letters with it (`ethnicity` / `hispanic`) but must
                 // not hold it.
                 let in_key = key.as_deref().is_some_and(|k| k.contains(v.as_str()));
                 let limit = counted(&v).len() / 4;
-                if json.contains(v.as_str()) || debug.contains(v.as_str()) || in_key || longest_leak(&v, masked) > limit {
+                if json.contains(v.as_str())
+                    || debug.contains(v.as_str())
+                    || in_key
+                    || longest_leak(&v, masked) > limit
+                {
                     leaks.push(format!("{v:?} as {how}: {json}"));
                 }
             }

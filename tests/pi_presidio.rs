@@ -82,7 +82,10 @@ fn category(entity: &str) -> Option<&'static str> {
 /// them.
 fn score_bounds(r: &Value, n: usize) -> Vec<f64> {
     if let Some(ranges) = r["expected_score_ranges"].as_array() {
-        return ranges.iter().map(|p| p[1].as_f64().unwrap_or(1.0)).collect();
+        return ranges
+            .iter()
+            .map(|p| p[1].as_f64().unwrap_or(1.0))
+            .collect();
     }
     match r["expected_score"].as_f64() {
         Some(s) => vec![s; n],
@@ -105,15 +108,33 @@ fn load() -> (Vec<Case>, usize) {
             continue;
         }
         let category = category(r["entity_hint"].as_str().unwrap()).unwrap();
-        let text = r["text"].as_str().or(r["iban"].as_str()).unwrap().to_string();
+        let text = r["text"]
+            .as_str()
+            .or(r["iban"].as_str())
+            .unwrap()
+            .to_string();
         let n = r["expected_len"].as_u64().unwrap() as usize;
         let positions: Vec<(usize, usize)> = ["expected_positions", "expected_res"]
             .iter()
             .find_map(|k| r[*k].as_array())
-            .map(|a| a.iter().map(|p| (p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize)).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|p| {
+                        (
+                            p[0].as_u64().unwrap() as usize,
+                            p[1].as_u64().unwrap() as usize,
+                        )
+                    })
+                    .collect()
+            })
             .or_else(|| {
                 let p = r["expected_position"].as_array()?;
-                (p.len() == 2).then(|| vec![(p[0].as_u64().unwrap() as usize, p[1].as_u64().unwrap() as usize)])
+                (p.len() == 2).then(|| {
+                    vec![(
+                        p[0].as_u64().unwrap() as usize,
+                        p[1].as_u64().unwrap() as usize,
+                    )]
+                })
             })
             .unwrap_or_default();
         let bounds = score_bounds(r, n);
@@ -143,7 +164,10 @@ fn misses(s: &picket::detect::pi::PiScanner, c: &Case) -> Vec<(String, &'static 
     let mut out = Vec::new();
     if c.spans.is_empty() {
         for (field, how, embedded) in embeddings(&c.text).into_iter().chain([text_embedding]) {
-            if scan(s, field, &embedded).iter().any(|f| f.category == c.category) {
+            if scan(s, field, &embedded)
+                .iter()
+                .any(|f| f.category == c.category)
+            {
                 out.push((c.text.clone(), how));
             }
         }
@@ -182,7 +206,10 @@ fn presidio_rows() {
         entry[slot + 1] += 1;
         entry[slot] += usize::from(misses.is_empty());
         for (v, how) in misses {
-            match DEVIATIONS.iter().position(|&(dv, dh, _)| dv == v && (dh == "*" || dh == how)) {
+            match DEVIATIONS
+                .iter()
+                .position(|&(dv, dh, _)| dv == v && (dh == "*" || dh == how))
+            {
                 Some(i) => used[i] = true,
                 None => unexpected.push(format!("row {} ({}) {v:?} as {how}", c.row, c.category)),
             }
@@ -197,7 +224,9 @@ fn presidio_rows() {
     }
     for (i, (v, how, _)) in DEVIATIONS.iter().enumerate() {
         if !used[i] {
-            unexpected.push(format!("deviation {v:?} ({how}) no longer happens: remove it"));
+            unexpected.push(format!(
+                "deviation {v:?} ({how}) no longer happens: remove it"
+            ));
         }
     }
     eprintln!(
@@ -207,5 +236,10 @@ fn presidio_rows() {
     for (cat, [pp, pt, np, nt]) in &report {
         eprintln!("  {cat:12} positives {pp}/{pt} fully found  negatives {np}/{nt} clean");
     }
-    assert!(unexpected.is_empty(), "{} unexpected:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
 }

@@ -32,11 +32,15 @@ fn scan_all(s: &Arc<PiScanner>, text: String) -> Vec<PiFinding> {
         }
         let _ = tx.send(out);
     });
-    rx.recv_timeout(Duration::from_secs(10)).expect("scanner panicked or did not terminate")
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("scanner panicked or did not terminate")
 }
 
 fn is_sep(c: char) -> bool {
-    matches!(c, ' ' | '-' | '.' | '/' | ':' | '(' | ')' | '@' | '+' | ',' | '_')
+    matches!(
+        c,
+        ' ' | '-' | '.' | '/' | ':' | '(' | ')' | '@' | '+' | ',' | '_'
+    )
 }
 
 /// The 25% rule for one finding, with the unit its category uses:
@@ -46,7 +50,11 @@ fn within_quarter(f: &PiFinding) -> bool {
     let secret = f.category == "secret";
     let counts = |c: char| secret || !is_sep(c);
     let total = v.chars().filter(|&c| counts(c)).count();
-    let shown = f.masked.chars().filter(|&c| c != '*' && c != '…' && counts(c)).count();
+    let shown = f
+        .masked
+        .chars()
+        .filter(|&c| c != '*' && c != '…' && counts(c))
+        .count();
     shown <= total / 4
 }
 
@@ -97,4 +105,3 @@ proptest! {
         }
     }
 }
-

@@ -9,9 +9,18 @@ use serde_json::Value;
 
 /// stdnum-valid spellings picket does not read as IBANs, and why.
 const NOT_FOUND: &[(&str, &str)] = &[
-    ("ES72 2013-0692-81-0201150993", "mixed separators (space and `-`)"),
-    ("NO 44 1850.05.14562", "mixed separators; `.` is not an IBAN separator"),
-    ("NO07.8380.08.06006", "`.` is not an IBAN separator (dotted runs are versions)"),
+    (
+        "ES72 2013-0692-81-0201150993",
+        "mixed separators (space and `-`)",
+    ),
+    (
+        "NO 44 1850.05.14562",
+        "mixed separators; `.` is not an IBAN separator",
+    ),
+    (
+        "NO07.8380.08.06006",
+        "`.` is not an IBAN separator (dotted runs are versions)",
+    ),
     ("NO71.4202.47.14777", "as above"),
     (
         "MC11 1273 9000 7000 1111 1000 h79",
@@ -39,17 +48,25 @@ fn stdnum_iban_cases() {
         for n in b["numbers"].as_array().unwrap() {
             let n = n.as_str().unwrap();
             let found = ["url.query", "url.path"].iter().all(|&field| {
-                let v = if field == "url.query" { format!("iban={n}") } else { format!("/acct/{n}") };
+                let v = if field == "url.query" {
+                    format!("iban={n}")
+                } else {
+                    format!("/acct/{n}")
+                };
                 holds(&scan(&s, field, &v), "iban", n)
             });
-            let none = scan(&s, "url.query", &format!("iban={n}")).iter().all(|f| f.category != "iban");
+            let none = scan(&s, "url.query", &format!("iban={n}"))
+                .iter()
+                .all(|f| f.category != "iban");
             match label {
                 "valid" => {
                     valid.1 += 1;
                     valid.0 += usize::from(found);
                     let listed = NOT_FOUND.iter().any(|(v, _)| *v == n);
                     if found == listed {
-                        failures.push(format!("valid {n:?}: found {found}, listed as not found {listed}"));
+                        failures.push(format!(
+                            "valid {n:?}: found {found}, listed as not found {listed}"
+                        ));
                     }
                 }
                 "invalid" => {

@@ -54,9 +54,17 @@ pub fn b64url(s: &str) -> String {
 /// CouchDB-style document id.
 pub fn embeddings(v: &str) -> Vec<(&'static str, &'static str, String)> {
     vec![
-        ("url.path", "path segment", format!("/api/v1/records/{v}/view")),
+        (
+            "url.path",
+            "path segment",
+            format!("/api/v1/records/{v}/view"),
+        ),
         ("url.query", "query value", format!("page=2&q={v}&sort=asc")),
-        ("url.query", "percent-encoded", format!("q={}&page=2", pct(v))),
+        (
+            "url.query",
+            "percent-encoded",
+            format!("q={}&page=2", pct(v)),
+        ),
         ("url.query", "double-encoded", format!("q={}", pct(&pct(v)))),
         ("url.query", "base64url", format!("ref={}", b64url(v))),
         ("db.doc_id", "doc id", format!("user:{v}")),
@@ -67,7 +75,10 @@ pub fn embeddings(v: &str) -> Vec<(&'static str, &'static str, String)> {
 /// (one finding per distinct value, so `4012 8888 …` may be reported as the
 /// `4012888…` seen first).
 fn norm(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Whether `findings` hold `category` with a value that overlaps `v`
@@ -76,8 +87,9 @@ pub fn holds(findings: &[PiFinding], category: &str, v: &str) -> bool {
     let v = norm(v);
     findings.iter().any(|f| {
         f.category == category
-            && f.value.as_deref().map(norm).is_some_and(|got| {
-                !got.is_empty() && (v.contains(&got) || got.contains(&v))
-            })
+            && f.value
+                .as_deref()
+                .map(norm)
+                .is_some_and(|got| !got.is_empty() && (v.contains(&got) || got.contains(&v)))
     })
 }

@@ -2,11 +2,9 @@
 //! command-line flag before a value) says about the value. One `match` on
 //! the compacted key per key; suffix rules only when that misses.
 //!
-//! Also the GDPR Art. 9 word list, matched with one Aho-Corasick pass over a
-//! whole path or key.
+//! Also the GDPR Art. 9 words, looked for once per path and per key.
 
 use super::decode::hex_val;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// What a key says about its value.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
@@ -93,6 +91,106 @@ pub(crate) fn classify(raw: &[u8]) -> KeyClass {
     match compact(raw, &mut buf) {
         Some(n) => classify_compact(&buf[..n]),
         None => KeyClass::None,
+    }
+}
+
+/// What a key or a path segment says about what follows it.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct KeyInfo {
+    /// Key context for the value.
+    pub class: KeyClass,
+    /// The name itself names GDPR Art. 9 data.
+    pub special: bool,
+}
+
+/// Classifies a query key, and says whether it names Art. 9 data
+/// (`religion`, `patient_id`, `sexualOrientation`, and `race`, which is too
+/// ambiguous to look for in paths, where `/race/2024` is a marathon).
+pub(crate) fn classify_key(raw: &[u8]) -> KeyInfo {
+    let mut buf = [0u8; MAX_KEY];
+    let Some(n) = compact(raw, &mut buf) else {
+        return KeyInfo::default();
+    };
+    let k = &buf[..n];
+    KeyInfo {
+        class: classify_compact(k),
+        special: k == b"race" || find_special(raw).is_some(),
+    }
+}
+
+/// Classifies a path segment or document-id part: key context only when it
+/// is an identifier word (`/phone/…`, `ssn:…`), Art. 9 words when it has
+/// letters.
+pub(crate) fn classify_segment(raw: &[u8], is_word: bool, letters: bool) -> KeyInfo {
+    KeyInfo {
+        class: if is_word {
+            classify(raw)
+        } else {
+            KeyClass::None
+        },
+        special: letters && find_special(raw).is_some(),
+    }
+}
+
+const CACHE_SLOTS: usize = 256;
+/// Longest name cached; longer ones are classified every time.
+const CACHED_LEN: usize = 22;
+
+#[derive(Copy, Clone)]
+struct Slot {
+    /// `u8::MAX` for an empty slot.
+    len: u8,
+    name: [u8; CACHED_LEN],
+    info: KeyInfo,
+}
+
+/// A per-thread memo of [`KeyInfo`] by raw name, direct-mapped. Logs repeat
+/// a small vocabulary of keys and path words (`page`, `sort`, `api`,
+/// `users`) on every line; a hit costs a hash of four bytes and one compare
+/// instead of compaction, a `match` and an Art. 9 word scan. A collision
+/// only costs a recomputation.
+pub(crate) struct KeyCache {
+    slots: Box<[Slot]>,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        let empty = Slot {
+            len: u8::MAX,
+            name: [0; CACHED_LEN],
+            info: KeyInfo::default(),
+        };
+        KeyCache {
+            slots: vec![empty; CACHE_SLOTS].into_boxed_slice(),
+        }
+    }
+}
+
+impl KeyCache {
+    /// Bytes reserved, for `Debug`.
+    pub(crate) fn capacity(&self) -> usize {
+        self.slots.len() * std::mem::size_of::<Slot>()
+    }
+
+    /// The info for `raw`, computed by `classify` on a miss.
+    pub(crate) fn get(&mut self, raw: &[u8], classify: impl FnOnce(&[u8]) -> KeyInfo) -> KeyInfo {
+        let n = raw.len();
+        if n == 0 || n > CACHED_LEN {
+            return classify(raw);
+        }
+        let mix = u32::from(raw[0])
+            | u32::from(raw[n - 1]) << 8
+            | u32::from(raw[n / 2]) << 16
+            | (n as u32) << 24;
+        let slot = &mut self.slots[(mix.wrapping_mul(0x9E37_79B1) >> 24) as usize];
+        if usize::from(slot.len) == n && slot.name[..n] == *raw {
+            return slot.info;
+        }
+        let info = classify(raw);
+        slot.len = n as u8;
+        slot.name[..n].copy_from_slice(raw);
+        slot.info = info;
+        info
     }
 }
 
@@ -249,105 +347,217 @@ fn classify_suffix(k: &[u8]) -> KeyClass {
     }
 }
 
-/// GDPR Art. 9 words (SPEC §4: health, diagnosis, religion, ethnicity,
-/// sexual orientation, biometric, genetic, union membership; plus political
-/// opinion, also Art. 9). Multi-word terms appear joined by `_`, `-` and
-/// nothing.
+/// GDPR Art. 9 words that name special-category data on their own (SPEC
+/// §4: health, diagnosis, religion, ethnicity, sexual orientation,
+/// biometric, genetic, union membership; plus political opinion, also
+/// Art. 9), lowercase, including multi-word terms written as one word.
 ///
-/// `health` alone is *not* a word here: `/health`, `/healthz`,
-/// `/health-check` are liveness probes. It only counts in compounds that
-/// name data about a person (`mental_health`, `health_records`,
-/// `health-data`, `health_condition`).
-const SPECIAL_WORDS: &[&str] = &[
-    "mental health",
-    "health record",
-    "health data",
-    "health condition",
-    "medical record",
-    "medical history",
-    "medical condition",
-    "diagnosis",
-    "diagnoses",
-    "prescription",
-    "medication",
-    "disability",
-    "disabilities",
-    "hiv",
-    "pregnancy",
-    "patient",
-    "blood type",
-    "illness",
-    "disease",
-    "allergy",
-    "allergies",
-    "religion",
-    "religious",
-    "ethnicity",
-    "ethnic origin",
-    "racial origin",
-    "sexual orientation",
-    "sexuality",
-    "biometric",
-    "genetic",
-    "genome",
-    "dna",
-    "trade union",
-    "union membership",
-    "union member",
-    "political opinion",
-    "political affiliation",
-];
-
-/// The automaton for [`SPECIAL_WORDS`]: ASCII case-insensitive,
-/// leftmost-longest.
-pub(crate) fn special_words() -> AhoCorasick {
-    let mut patterns = Vec::with_capacity(SPECIAL_WORDS.len() * 3);
-    for w in SPECIAL_WORDS {
-        if w.contains(' ') {
-            for sep in ["_", "-", ""] {
-                patterns.push(w.replace(' ', sep));
-            }
-        } else {
-            patterns.push((*w).to_string());
-        }
-    }
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(patterns)
-        .expect("static word list builds")
+/// `health` alone is *not* here: `/health`, `/healthz`, `/health-check`
+/// are liveness probes. It only counts in compounds that name data about a
+/// person (`mental_health`, `health_records`, `healthData`).
+fn special_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"diagnosis"
+            | b"diagnoses"
+            | b"prescription"
+            | b"prescriptions"
+            | b"medication"
+            | b"medications"
+            | b"disability"
+            | b"disabilities"
+            | b"hiv"
+            | b"pregnancy"
+            | b"pregnancies"
+            | b"patient"
+            | b"patients"
+            | b"illness"
+            | b"illnesses"
+            | b"disease"
+            | b"diseases"
+            | b"allergy"
+            | b"allergies"
+            | b"religion"
+            | b"religions"
+            | b"religious"
+            | b"ethnicity"
+            | b"ethnicities"
+            | b"sexuality"
+            | b"biometric"
+            | b"biometrics"
+            | b"genetic"
+            | b"genetics"
+            | b"genome"
+            | b"genomes"
+            | b"genomic"
+            | b"dna"
+            | b"mentalhealth"
+            | b"healthrecord"
+            | b"healthrecords"
+            | b"healthdata"
+            | b"healthcondition"
+            | b"healthconditions"
+            | b"medicalrecord"
+            | b"medicalrecords"
+            | b"medicalhistory"
+            | b"medicalcondition"
+            | b"medicalconditions"
+            | b"bloodtype"
+            | b"ethnicorigin"
+            | b"racialorigin"
+            | b"sexualorientation"
+            | b"tradeunion"
+            | b"tradeunions"
+            | b"unionmember"
+            | b"unionmembers"
+            | b"unionmembership"
+            | b"politicalopinion"
+            | b"politicalopinions"
+            | b"politicalaffiliation"
+    )
 }
 
-/// Finds the first Art. 9 word in `text` that stands as a word: not glued
-/// to letters on either side (`/outpatient`, `/hivemind` do not count),
-/// allowing a plural `s`/`es`. Returns its byte range.
-pub(crate) fn find_special(ac: &AhoCorasick, text: &[u8]) -> Option<(usize, usize)> {
-    for m in ac.find_iter(text) {
-        let (s, mut e) = (m.start(), m.end());
-        if s > 0 && text[s - 1].is_ascii_alphabetic() {
+/// First words of the Art. 9 word pairs.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum PairStart {
+    Mental,
+    Health,
+    Medical,
+    Blood,
+    Origin,
+    Sexual,
+    Trade,
+    Union,
+    Political,
+}
+
+fn pair_start(w: &[u8]) -> Option<PairStart> {
+    use PairStart::*;
+    Some(match w {
+        b"mental" => Mental,
+        b"health" => Health,
+        b"medical" => Medical,
+        b"blood" => Blood,
+        b"ethnic" | b"racial" => Origin,
+        b"sexual" => Sexual,
+        b"trade" => Trade,
+        b"union" => Union,
+        b"political" => Political,
+        _ => return None,
+    })
+}
+
+/// Whether `second` completes a pair started by `first`.
+fn pair_ends(first: PairStart, second: &[u8]) -> bool {
+    use PairStart::*;
+    match first {
+        Mental => second == b"health",
+        Health => matches!(
+            second,
+            b"record" | b"records" | b"data" | b"condition" | b"conditions"
+        ),
+        Medical => matches!(
+            second,
+            b"record" | b"records" | b"history" | b"condition" | b"conditions"
+        ),
+        Blood => second == b"type",
+        Origin => second == b"origin",
+        Sexual => second == b"orientation",
+        Trade => matches!(second, b"union" | b"unions"),
+        Union => matches!(second, b"member" | b"members" | b"membership"),
+        Political => matches!(second, b"opinion" | b"opinions" | b"affiliation"),
+    }
+}
+
+/// Longest word compared; longer ones are no Art. 9 word.
+const MAX_WORD: usize = 20;
+
+/// Bit `b` of entry `a`: some Art. 9 word or pair's first word begins with
+/// the letters `a`, `b` (lowercase, `a`–`z` as 0–25). Lets most words of a URL
+/// (`api`, `users`, `orders`) be dismissed without copying them.
+static FIRST_TWO: [u32; 26] = first_two();
+
+const fn first_two() -> [u32; 26] {
+    const PREFIXES: &[&[u8; 2]] = &[
+        b"di", b"pr", b"me", b"hi", b"pa", b"il", b"al", b"re", b"et", b"se", b"bi", b"ge", b"dn",
+        b"he", b"bl", b"ra", b"tr", b"un", b"po",
+    ];
+    let mut t = [0u32; 26];
+    let mut i = 0;
+    while i < PREFIXES.len() {
+        let p = PREFIXES[i];
+        t[(p[0] - b'a') as usize] |= 1 << (p[1] - b'a');
+        i += 1;
+    }
+    t
+}
+
+/// Finds the first Art. 9 word or word pair in `text` and returns its byte
+/// range. Words are runs of ASCII letters, also split at camelCase humps
+/// (`getPatientRecords`); a word glued to other letters is a different word
+/// (`/outpatient`, `/hivemind`, `/diagnostics`). Two words pair up when
+/// joined by `_`, `-`, `.`, a space or a camelCase hump.
+///
+/// Hand-written rather than Aho-Corasick: it runs once per path and once
+/// per query key, and on such short texts a word loop that dismisses most
+/// words by length and first two letters costs less than the automaton's
+/// start-up.
+pub(crate) fn find_special(text: &[u8]) -> Option<(usize, usize)> {
+    // The pair started by the previous word, if it was joined to this one.
+    let mut open: Option<(usize, PairStart)> = None;
+    let mut i = 0;
+    while i < text.len() {
+        if !text[i].is_ascii_alphabetic() {
+            i += 1;
+            open = None;
             continue;
         }
-        if text[e..]
-            .first()
-            .is_some_and(|b| b.eq_ignore_ascii_case(&b's'))
+        let s = i;
+        i += 1;
+        while i < text.len()
+            && text[i].is_ascii_alphabetic()
+            && !(text[i].is_ascii_uppercase() && text[i - 1].is_ascii_lowercase())
         {
-            e += 1;
-        } else if text[e..].len() >= 2 && text[e..e + 2].eq_ignore_ascii_case(b"es") {
-            e += 2;
+            i += 1;
         }
-        if text.get(e).is_some_and(u8::is_ascii_alphabetic) {
-            continue;
+        let n = i - s;
+        let (a, b) = (
+            text[s].to_ascii_lowercase(),
+            text.get(s + 1).map_or(0, u8::to_ascii_lowercase),
+        );
+        // Second words of pairs (`data`, `type`, `orientation`) are only
+        // compared right after a first word.
+        let candidate = (3..=MAX_WORD).contains(&n)
+            && b.is_ascii_lowercase()
+            && (open.is_some() || FIRST_TWO[(a - b'a') as usize] & (1 << (b - b'a')) != 0);
+        let mut next = None;
+        if candidate {
+            let mut buf = [0u8; MAX_WORD];
+            for (k, &c) in text[s..i].iter().enumerate() {
+                buf[k] = c.to_ascii_lowercase();
+            }
+            let word = &buf[..n];
+            if special_word(word) {
+                return Some((s, i));
+            }
+            if let Some((ps, first)) = open {
+                if pair_ends(first, word) {
+                    return Some((ps, i));
+                }
+            }
+            next = pair_start(word).map(|p| (s, p));
         }
-        return Some((s, e));
+        // A pair continues across one joining byte or a camelCase hump.
+        open = match text.get(i) {
+            Some(&(b'_' | b'-' | b'.' | b' ')) => {
+                i += 1;
+                next
+            }
+            Some(c) if c.is_ascii_uppercase() => next,
+            _ => None,
+        };
     }
     None
-}
-
-/// A key is "race" (the only Art. 9 key too ambiguous to look for in paths,
-/// where `/race/2024` is a marathon).
-pub(crate) fn is_race_key(raw: &[u8]) -> bool {
-    let mut buf = [0u8; MAX_KEY];
-    matches!(compact(raw, &mut buf), Some(n) if &buf[..n] == b"race")
 }
 
 #[cfg(test)]
@@ -396,22 +606,48 @@ mod tests {
 
     #[test]
     fn special_words_need_word_boundaries() {
-        let ac = special_words();
-        let hit = |s: &str| find_special(&ac, s.as_bytes()).is_some();
+        let hit = |s: &str| find_special(s.as_bytes()).is_some();
         assert!(hit("/patients/123/diagnosis"));
         assert!(hit("/api/v1/Diagnoses"));
         assert!(hit("/users/9/mental-health"));
         assert!(hit("/records/health_records/2"));
+        assert!(hit("/records/healthrecords/2"));
         assert!(hit("sexualOrientation"));
+        assert!(hit("/getPatientRecords"));
         assert!(hit("/hiv_status"));
+        assert!(hit("trade union"));
         assert!(!hit("/healthz"));
         assert!(!hit("/health"));
         assert!(!hit("/api/health/live"));
+        assert!(!hit("/health-check"));
         assert!(!hit("/_up"));
         assert!(!hit("/outpatient"));
         assert!(!hit("/hivemind"));
         assert!(!hit("/diagnostics"));
         assert!(!hit("/race/2024"));
-        assert!(is_race_key(b"race"));
+        assert!(!hit("/mental/2/health"));
+        assert_eq!(find_special(b"/x/blood_type/7"), Some((3, 13)));
+        assert!(classify_key(b"race").special);
+        assert!(classify_key(b"patient_id").special);
+        assert!(!classify_key(b"page").special);
+        assert!(!classify_segment(b"race", true, true).special);
+    }
+
+    #[test]
+    fn cache_returns_what_it_was_given() {
+        let mut c = KeyCache::default();
+        let phone = c.get(b"phone", classify_key);
+        assert_eq!(phone.class, Phone);
+        assert_eq!(c.get(b"phone", |_| unreachable!("cached")), phone);
+        assert_eq!(c.get(b"sort", classify_key), KeyInfo::default());
+        let long = [b'a'; 40];
+        assert_eq!(
+            c.get(&long, |_| KeyInfo {
+                class: Ssn,
+                special: false
+            })
+            .class,
+            Ssn
+        );
     }
 }

@@ -45,7 +45,6 @@ mod scan;
 mod validate;
 
 use crate::event::{Event, Field};
-use aho_corasick::AhoCorasick;
 use hmac::{Hmac, KeyInit};
 use serde::Serialize;
 use sha2::Sha256;
@@ -224,8 +223,6 @@ pub struct PiScanner {
     /// HMAC state already keyed: cloning it per finding skips re-hashing the
     /// key.
     mac: Hmac<Sha256>,
-    /// GDPR Art. 9 words, matched over whole paths and over query keys.
-    special: AhoCorasick,
 }
 
 impl fmt::Debug for PiScanner {
@@ -278,7 +275,6 @@ impl PiScanner {
             enabled: cfg.enabled.iter().fold(0, |m, c| m | c.bit()),
             reveal: cfg.reveal,
             mac,
-            special: keys::special_words(),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The cheap first look at a unit of text: one pass over its bytes through a
 //! 256-entry class table, counting the few things the detectors need (digits,
-//! colons, letters, `@`, `%`, base64 alphabet). Most URL path segments and
+//! letters, `@`, `%`, `:`, base64 alphabet). Most URL path segments and
 //! query parameters fail every test here and are dropped without decoding,
 //! validating or allocating.
 
@@ -17,6 +17,10 @@ pub(crate) const DOT: u16 = 1 << 7;
 pub(crate) const NOT_B64: u16 = 1 << 8;
 /// Bytes of a percent-free, digit-free identifier word: letters, `_`, `-`.
 pub(crate) const NOT_WORD: u16 = 1 << 9;
+/// `_` or `-`, which every GitHub and Slack token has.
+pub(crate) const JOINER: u16 = 1 << 10;
+/// `;`, which starts matrix parameters in a path segment.
+pub(crate) const SEMI: u16 = 1 << 11;
 
 static CLASS: [u16; 256] = build_table();
 
@@ -29,12 +33,13 @@ const fn build_table() -> [u16; 256] {
             b'0'..=b'9' => DIGIT | NOT_WORD,
             b'A'..=b'Z' => UPPER,
             b'a'..=b'z' => LOWER,
-            b'_' | b'-' => 0,
+            b'_' | b'-' => JOINER,
             b'/' | b'=' => NOT_WORD,
             b'+' => PLUS | NOT_WORD,
             b'@' => AT | NOT_B64 | NOT_WORD,
             b'%' => PCT | NOT_B64 | NOT_WORD,
             b':' => COLON | NOT_B64 | NOT_WORD,
+            b';' => SEMI | NOT_B64 | NOT_WORD,
             b'.' => DOT | NOT_B64 | NOT_WORD,
             _ => NOT_B64 | NOT_WORD,
         };
@@ -50,8 +55,6 @@ pub(crate) struct Features {
     pub classes: u16,
     /// Number of ASCII digits.
     pub digits: u32,
-    /// Number of `:`.
-    pub colons: u32,
     /// Length in bytes.
     pub len: usize,
 }
@@ -74,16 +77,14 @@ impl Features {
     pub(crate) fn of(b: &[u8]) -> Features {
         let mut classes = 0u16;
         let mut digits = 0u32;
-        let mut colons = 0u32;
         for &x in b {
-            classes |= CLASS[x as usize];
-            digits += x.is_ascii_digit() as u32;
-            colons += (x == b':') as u32;
+            let c = CLASS[x as usize];
+            classes |= c;
+            digits += u32::from(c & DIGIT);
         }
         Features {
             classes,
             digits,
-            colons,
             len: b.len(),
         }
     }
@@ -96,7 +97,7 @@ impl Features {
 
     /// The detector families worth running. Thresholds are the minimum shape
     /// of each family: a phone, card, SSN or Aadhaar has at least 7 digits,
-    /// an IPv4 address 4 digits and dots, an IPv6 address two colons, an
+    /// an IPv4 address 4 digits and dots, an IPv6 address colons, an
     /// IBAN/PAN/NINO letters and at least 4 digits, a token at least 15 bytes.
     #[inline]
     pub(crate) fn detectors(&self) -> u8 {
@@ -107,7 +108,7 @@ impl Features {
         if self.digits >= 7 || (self.digits >= 4 && self.has(DOT)) {
             run |= RUN_NUMERIC;
         }
-        if self.colons >= 2 && self.digits >= 1 {
+        if self.has(COLON) && self.digits >= 1 {
             run |= RUN_IPV6;
         }
         let letters = self.has(UPPER | LOWER);
@@ -117,7 +118,9 @@ impl Features {
         if letters && ((self.has(UPPER) && self.digits >= 4) || self.digits >= 6) {
             run |= RUN_WORDS;
         }
-        if letters && self.len >= 15 {
+        // JWTs (`eyJ`) and AWS ids have capitals; GitHub and Slack tokens
+        // `_` or `-`. Lowercase hex ids have neither.
+        if self.len >= 15 && self.has(UPPER | JOINER) {
             run |= RUN_SECRET;
         }
         run

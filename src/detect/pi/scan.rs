@@ -15,20 +15,25 @@
 //! reusable [`Bufs`].
 
 use super::Category;
-use super::decode::{base64_decode_into, has_escape, hex_val, is_printable_text, url_decode_into};
+use super::decode::{base64_decode_into, has_escape, is_printable_text, url_decode_into};
 use super::detectors::{Ctx, Emitter, context, detect_text};
 use super::fingerprint::Norm;
-use super::keys::{self, KeyClass};
-use super::prefilter::{Features, PCT, PLUS};
+use super::keys::{self, KeyCache, KeyClass, KeyInfo};
+use super::prefilter::{Features, LOWER, PCT, PLUS, SEMI, UPPER};
 use std::mem;
 
 /// Levels of decoding: 0 for a field's own units, 1 for text found inside a
 /// base64 unit. Base64 inside base64 is not followed.
 const DEPTHS: usize = 2;
 
-/// Decode buffers, one set per depth, owned by a [`PiScratch`](super::PiScratch).
+/// Decode buffers, one set per depth, and the key caches, owned by a
+/// [`PiScratch`](super::PiScratch).
 #[derive(Default)]
 pub(crate) struct Bufs {
+    /// Query keys and command-line flags.
+    keys: KeyCache,
+    /// Path segments and document-id parts.
+    segments: KeyCache,
     /// The unit after percent- and `+`-decoding.
     text: [Vec<u8>; DEPTHS],
     /// The unit percent-decoded but with `+` kept: the base64 source for
@@ -41,11 +46,12 @@ pub(crate) struct Bufs {
 impl Bufs {
     /// Total bytes reserved, for `Debug`.
     pub(crate) fn capacity(&self) -> usize {
-        [&self.text, &self.plain, &self.b64]
+        let decode: usize = [&self.text, &self.plain, &self.b64]
             .iter()
             .flat_map(|set| set.iter())
             .map(Vec::capacity)
-            .sum()
+            .sum();
+        decode + self.keys.capacity() + self.segments.capacity()
     }
 }
 
@@ -102,7 +108,7 @@ fn special_in_path(text: &[u8], is_sep: fn(u8) -> bool, em: &mut Emitter<'_>) {
     if !em.enabled(Category::SpecialCategory) {
         return;
     }
-    if let Some((s, e)) = keys::find_special(em.special_words(), text) {
+    if let Some((s, e)) = keys::find_special(text) {
         let a = text[..s]
             .iter()
             .rposition(|&b| is_sep(b))
@@ -120,27 +126,39 @@ fn scan_segments(path: &[u8], kind: Segments, depth: usize, bufs: &mut Bufs, em:
         Segments::Url => |b| b == b'/',
         Segments::File => |b| b == b'/' || b == b'\\',
     };
-    special_in_path(path, is_sep, em);
+    // One Art. 9 finding per path: the first segment naming such data.
+    let mut special = em.enabled(Category::SpecialCategory);
     let mut prev = KeyClass::None;
     for seg in path.split(|&b| is_sep(b)) {
         if seg.is_empty() {
             continue;
         }
-        let (seg, params) = match (kind, memchr::memchr(b';', seg)) {
-            (Segments::Url, Some(p)) => (&seg[..p], Some(&seg[p + 1..])),
+        let mut f = Features::of(seg);
+        let (seg, params) = match (kind, f.has(SEMI)) {
+            (Segments::Url, true) => {
+                let p = memchr::memchr(b';', seg).unwrap_or(seg.len());
+                f = Features::of(&seg[..p]);
+                (&seg[..p], seg.get(p + 1..))
+            }
             _ => (seg, None),
         };
-        let f = Features::of(seg);
         let ctx = Ctx {
             class: positional(prev),
             ..Ctx::default()
         };
         scan_unit(seg, &f, Kind::Other, ctx, depth, bufs, em);
-        prev = if f.is_word() {
-            keys::classify(seg)
+        // Identifier words repeat from line to line; the rest is ids.
+        let info = if f.is_word() {
+            bufs.segments
+                .get(seg, |s| keys::classify_segment(s, true, true))
         } else {
-            KeyClass::None
+            keys::classify_segment(seg, false, f.has(UPPER | LOWER))
         };
+        if special && info.special {
+            em.emit(Category::SpecialCategory, None, seg, Norm::Lower);
+            special = false;
+        }
+        prev = info.class;
         if let Some(params) = params {
             for p in params.split(|&b| b == b';') {
                 match memchr::memchr(b'=', p) {
@@ -161,7 +179,11 @@ fn scan_segments(path: &[u8], kind: Segments, depth: usize, bufs: &mut Bufs, em:
 }
 
 fn scan_query(q: &[u8], depth: usize, bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    for pair in q.split(|&b| b == b'&' || b == b';') {
+    let mut start = 0;
+    while start <= q.len() {
+        let end = memchr::memchr2(b'&', b';', &q[start..]).map_or(q.len(), |p| start + p);
+        let pair = &q[start..end];
+        start = end + 1;
         if pair.is_empty() {
             continue;
         }
@@ -197,43 +219,16 @@ fn scan_kv(
         // The key itself can be the leak (`?jane@example.com=1`).
         scan_unit(key, &fk, kind, Ctx::default(), depth, bufs, em);
     }
-    let class = keys::classify(key);
-    let special = em.enabled(Category::SpecialCategory)
-        && (keys::find_special(em.special_words(), key).is_some() || keys::is_race_key(key));
-    // The key as findings name it: decoded once, on the stack.
-    let mut kb = [0u8; MAX_KEY_NAME];
-    let name = decode_key(key, kind == Kind::Query, &mut kb);
+    let KeyInfo { class, special } = bufs.keys.get(key, keys::classify_key);
+    let special = special && em.enabled(Category::SpecialCategory);
+    // Findings name the key; it is decoded only then (see `Emitter::emit`).
+    let name = (key.len() <= MAX_KEY_NAME).then_some(key);
     let ctx = Ctx {
         key: name,
         class,
         special,
     };
     scan_unit(val, &Features::of(val), kind, ctx, depth, bufs, em);
-}
-
-/// One round of `%XX` (and `+` in queries) decoding of a key into `buf`;
-/// `None` for keys longer than [`MAX_KEY_NAME`].
-fn decode_key<'b>(key: &[u8], plus: bool, buf: &'b mut [u8; MAX_KEY_NAME]) -> Option<&'b [u8]> {
-    if key.len() > MAX_KEY_NAME {
-        return None;
-    }
-    let (mut i, mut n) = (0, 0);
-    while i < key.len() {
-        let escaped = key
-            .get(i + 1..i + 3)
-            .and_then(|h| Some(hex_val(h[0])? << 4 | hex_val(h[1])?));
-        buf[n] = match (key[i], escaped) {
-            (b'%', Some(v)) => {
-                i += 2;
-                v
-            }
-            (b'+', _) if plus => b' ',
-            (b, _) => b,
-        };
-        i += 1;
-        n += 1;
-    }
-    Some(&buf[..n])
 }
 
 /// One unit: decode if needed, then detect.
@@ -333,7 +328,11 @@ fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
 /// else one unit of free text (JSON, a bare value).
 fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
     let query = memchr::memchr(b'=', text).is_some_and(|eq| {
-        eq > 0 && eq <= MAX_KEY_NAME && text[..eq].iter().all(|b| b.is_ascii_graphic() && *b != b'&')
+        eq > 0
+            && eq <= MAX_KEY_NAME
+            && text[..eq]
+                .iter()
+                .all(|b| b.is_ascii_graphic() && *b != b'&')
     });
     if query {
         scan_query(text, 1, bufs, em);
@@ -376,7 +375,9 @@ fn scan_doc_id(id: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
             scan_unit(part, &fp, Kind::Other, ctx, 0, bufs, em);
         }
         prev = if fp.is_word() {
-            keys::classify(part)
+            bufs.segments
+                .get(part, |p| keys::classify_segment(p, true, true))
+                .class
         } else {
             KeyClass::None
         };

@@ -96,6 +96,20 @@ fn v6_char(b: u8) -> bool {
     b.is_ascii_hexdigit() || b == b':' || b == b'.'
 }
 
+/// The shape of an IPv6 address, checked before the standard parser runs:
+/// groups of at most four hex digits (a dotted IPv4 tail aside), and either
+/// `::` or seven colons (six before an IPv4 tail). Rejects CouchDB ids such
+/// as `order:2024:001234` and times without parsing them.
+fn v6_shape(c: &[u8]) -> bool {
+    let colons = c.iter().filter(|&&b| b == b':').count();
+    let v4_tail = c.contains(&b'.');
+    let compressed = c.windows(2).any(|w| w == b"::");
+    let groups_ok = c
+        .split(|&b| b == b':')
+        .all(|g| g.len() <= 4 || (v4_tail && g.contains(&b'.') && g.len() <= 15));
+    groups_ok && (compressed || colons == 7 || (v4_tail && colons == 6)) && colons <= 8
+}
+
 /// Reports IPv6 addresses in `text`.
 pub(crate) fn scan_v6(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emitter<'_>) {
     let mut i = 0;
@@ -105,8 +119,23 @@ pub(crate) fn scan_v6(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
             continue;
         }
         let s0 = i;
+        // Walk the span, tracking the longest colon-separated group: a group
+        // of five or more hex digits (`order:2024:001234`) rules out an
+        // address before anything is parsed.
+        let (mut group, mut longest, mut dotted) = (0, 0, false);
         while i < text.len() && v6_char(text[i]) {
+            match text[i] {
+                b':' => group = 0,
+                b'.' => dotted = true,
+                _ => {
+                    group += 1;
+                    longest = longest.max(group);
+                }
+            }
             i += 1;
+        }
+        if longest > 4 && !dotted {
+            continue;
         }
         let mut e = i;
         while e > s0 && text[e - 1] == b'.' {
@@ -124,7 +153,7 @@ pub(crate) fn scan_v6(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
         // `user:2001:db8::1`, `user:::1`: a leading colon may separate the
         // address from the word before it rather than belong to it.
         let parse = |s: usize| {
-            if s > 0 && is_alnum(text[s - 1]) {
+            if (s > 0 && is_alnum(text[s - 1])) || !v6_shape(&text[s..e]) {
                 return None;
             }
             let c = std::str::from_utf8(&text[s..e]).ok()?;
@@ -138,7 +167,12 @@ pub(crate) fn scan_v6(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
             continue;
         }
         let canonical = addr.to_string();
-        em.emit_canonical(Category::IpAddress, ctx.key, &text[s..e], canonical.as_bytes());
+        em.emit_canonical(
+            Category::IpAddress,
+            ctx.key,
+            &text[s..e],
+            canonical.as_bytes(),
+        );
         spans.add(s, e);
     }
 }

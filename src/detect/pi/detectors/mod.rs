@@ -19,6 +19,7 @@ mod secret;
 
 pub(crate) mod context;
 
+use super::decode::url_decode_into;
 use super::fingerprint::{Norm, fingerprint, normalize};
 use super::keys::KeyClass;
 use super::mask::{MaskStyle, mask};
@@ -64,13 +65,8 @@ impl<'a> Emitter<'a> {
         self.scanner.is_enabled(c)
     }
 
-    /// The Art. 9 word automaton.
-    pub(crate) fn special_words(&self) -> &'a aho_corasick::AhoCorasick {
-        &self.scanner.special
-    }
-
-    /// Reports a confirmed value. `key` is the query key it came from, only
-    /// attached when it is a plain name (see [`plain_key`]).
+    /// Reports a confirmed value. `key` is the raw query key it came from,
+    /// named in the finding when it is a plain name (see [`key_name`]).
     pub(crate) fn emit(&mut self, cat: Category, key: Option<&[u8]>, value: &[u8], norm: Norm) {
         normalize(value, norm, self.norm);
         self.push(cat, key, value);
@@ -107,9 +103,7 @@ impl<'a> Emitter<'a> {
         self.out.push(PiFinding {
             category: name,
             field: self.field,
-            key: key
-                .filter(|k| plain_key(k))
-                .map(|k| String::from_utf8_lossy(k).into_owned()),
+            key: key.and_then(key_name),
             masked: mask(&text, mask_style(cat, value)),
             fingerprint: fp,
             value: self.scanner.reveal.then(|| text.into_owned()),
@@ -117,15 +111,20 @@ impl<'a> Emitter<'a> {
     }
 }
 
-/// A key worth naming in a finding: short, made of name characters, and not
-/// itself carrying PI (`?jane@example.com=1`, `?4111111111111111`), so the
-/// `key` field never leaks what `masked` hides.
-fn plain_key(k: &[u8]) -> bool {
-    !k.is_empty()
+/// The name a finding gives its key: the raw key percent-decoded, if it is
+/// a plain name — short, made of name characters, and not itself carrying
+/// PI (`?jane@example.com=1`, `?4111111111111111`), so the `key` field never
+/// leaks what `masked` hides. Decoded here, only for findings, so scanning
+/// never copies keys.
+fn key_name(raw: &[u8]) -> Option<String> {
+    let mut k = Vec::with_capacity(raw.len());
+    url_decode_into(raw, false, &mut k);
+    let plain = !k.is_empty()
         && k.len() <= 40
         && k.iter().filter(|b| b.is_ascii_digit()).count() < 5
         && k.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']'))
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']'));
+    plain.then(|| String::from_utf8_lossy(&k).into_owned())
 }
 
 /// How each category is previewed.
@@ -157,12 +156,12 @@ pub(crate) struct Ctx<'k> {
     pub special: bool,
 }
 
-/// Byte ranges already reported in the current unit. A fixed array: units
-/// with more than 16 findings are not a thing; past that, overlaps are only
-/// caught by fingerprint de-duplication.
+/// Byte ranges already reported in the current unit. A small fixed array:
+/// units with more than 8 findings are not a thing; past that, overlaps are
+/// only caught by fingerprint de-duplication.
 #[derive(Default)]
 pub(crate) struct Spans {
-    r: [(usize, usize); 16],
+    r: [(usize, usize); 8],
     n: usize,
 }
 

@@ -15,7 +15,8 @@ use super::{Ctx, Emitter, KeyClass, Spans, card, ip, is_alnum, national, phone};
 use crate::detect::pi::Category;
 use crate::detect::pi::fingerprint::Norm;
 
-const MAX_GROUPS: usize = 24;
+/// Groups per run; longer runs (OIDs, dotted ids) are rejected as a whole.
+const MAX_GROUPS: usize = 16;
 /// The longest value any numeric detector accepts (cards: 19 digits).
 pub(crate) const MAX_DIGITS: usize = 19;
 
@@ -102,17 +103,15 @@ fn next_group(text: &[u8], i: usize) -> Option<(u8, usize)> {
 }
 
 /// Parses the run starting at `p` (a digit, or `+`/`(` before one).
-fn parse_run(text: &[u8], p: usize) -> Run {
-    let mut run = Run {
-        start: p,
-        end: p,
-        plus: false,
-        n: 0,
-        g: [(0, 0); MAX_GROUPS],
-        sep: [0; MAX_GROUPS],
-        paren: 0,
-        reject: false,
-    };
+/// Fills `run` (reused across runs: the group arrays are only written, never
+/// cleared, so parsing a run costs nothing for its unused slots).
+fn parse_run(text: &[u8], p: usize, run: &mut Run) {
+    run.start = p;
+    run.end = p;
+    run.plus = false;
+    run.n = 0;
+    run.paren = 0;
+    run.reject = false;
     let mut i = p;
     if text[i] == b'+' {
         run.plus = true;
@@ -169,7 +168,6 @@ fn parse_run(text: &[u8], p: usize) -> Run {
     while run.reject && text.get(run.end).is_some_and(|&b| is_alnum(b)) {
         run.end += 1;
     }
-    run
 }
 
 /// Whether `[s, e)` lies in a UUID (`8-4-4-4-12` hex): its digit groups are
@@ -197,6 +195,16 @@ fn in_uuid(text: &[u8], s: usize, e: usize) -> bool {
 
 /// Scans `text` for digit runs and reports what their windows hold.
 pub(crate) fn scan(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emitter<'_>) {
+    let mut run = Run {
+        start: 0,
+        end: 0,
+        plus: false,
+        n: 0,
+        g: [(0, 0); MAX_GROUPS],
+        sep: [0; MAX_GROUPS],
+        paren: 0,
+        reject: false,
+    };
     let mut i = 0;
     while i < text.len() {
         let b = text[i];
@@ -215,7 +223,24 @@ pub(crate) fn scan(text: &[u8], ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emitte
             }
             continue;
         }
-        let run = parse_run(text, i);
+        if b.is_ascii_digit() && !matches!(ctx.class, KeyClass::Phone | KeyClass::Ssn) {
+            // A lone number (`/users/1234567`, `ts=1705314600`) can only be
+            // an Aadhaar (12 digits) or a card (13–19) — or a phone or SSN
+            // under its key. Most ids end here, before a run is built.
+            let mut e = i;
+            while digit_at(text, e) {
+                e += 1;
+            }
+            let lone = !matches!(text.get(e), Some(b' ' | b'-' | b'.' | b'/' | b':' | b'('));
+            if lone && !(12..=MAX_DIGITS).contains(&(e - i)) {
+                i = e;
+                while i < text.len() && is_alnum(text[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+        }
+        parse_run(text, i, &mut run);
         i = run.end.max(i + 1);
         if run.reject || spans.overlaps(run.start, run.end) {
             continue;
@@ -260,6 +285,9 @@ fn windows(text: &[u8], run: &Run, ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
             if nd < 4 {
                 break;
             }
+            if !plausible(nd, &run.g[g0..g1], &run.sep[g0 + 1..g1]) {
+                continue;
+            }
             let mut w = Win {
                 text,
                 digits: [0; MAX_DIGITS],
@@ -292,6 +320,16 @@ fn windows(text: &[u8], run: &Run, ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
         }
         a += 1;
     }
+}
+
+/// Whether any numeric detector could accept a window of `nd` digits in
+/// `groups` joined by `seps`, judged before the window is built: IPv4
+/// wants 4–5 dotted groups, everything else 7 or more digits and no `:`
+/// except Aadhaar's `4:4:4`.
+fn plausible(nd: usize, groups: &[(usize, usize)], seps: &[u8]) -> bool {
+    let ipv4 = (4..=5).contains(&groups.len()) && seps[..3] == *b"...";
+    let colon_ok = !seps.contains(&b':') || nd == 12;
+    ipv4 || (nd >= 7 && colon_ok)
 }
 
 /// Runs the numeric detectors on a window, most specific first, and
