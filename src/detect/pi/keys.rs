@@ -1,8 +1,10 @@
 //! Key context: what a query key (or the path segment, document-id part or
 //! command-line flag before a value) says about the value. One `match` on
-//! the compacted key per key; suffix rules only when that misses.
+//! the compacted key per key; suffix rules only when that misses; and a
+//! per-thread [`KeyCache`] so the vocabulary a log repeats on every line is
+//! classified once.
 //!
-//! Also the GDPR Art. 9 words, looked for once per path and per key.
+//! Also the GDPR Art. 9 words, looked for once per path segment and key.
 
 use super::decode::hex_val;
 

@@ -70,15 +70,15 @@ pub(crate) fn scan_field(field: &str, v: &[u8], bufs: &mut Bufs, em: &mut Emitte
         "url.path" => match memchr::memchr(b'?', v) {
             // Some parsers leave the query on the path; read it as one.
             Some(q) => {
-                scan_segments(&v[..q], Segments::Url, 0, bufs, em);
+                scan_segments(&v[..q], Segments::Url, bufs, em);
                 scan_query(&v[q + 1..], 0, bufs, em);
             }
-            None => scan_segments(v, Segments::Url, 0, bufs, em),
+            None => scan_segments(v, Segments::Url, bufs, em),
         },
         "url.query" => scan_query(v, 0, bufs, em),
         "db.doc_id" => scan_doc_id(v, bufs, em),
         "http.request.referrer" | "url.original" => scan_url(v, bufs, em),
-        "file.path" => scan_segments(v, Segments::File, 0, bufs, em),
+        "file.path" => scan_segments(v, Segments::File, bufs, em),
         _ => scan_tokens(v, bufs, em),
     }
 }
@@ -102,8 +102,8 @@ enum Segments {
     File,
 }
 
-/// Reports the first GDPR Art. 9 word of a path, with the segment holding
-/// it as the value.
+/// Reports the first GDPR Art. 9 word of a document id, with the part
+/// holding it as the value.
 fn special_in_path(text: &[u8], is_sep: fn(u8) -> bool, em: &mut Emitter<'_>) {
     if !em.enabled(Category::SpecialCategory) {
         return;
@@ -121,7 +121,7 @@ fn special_in_path(text: &[u8], is_sep: fn(u8) -> bool, em: &mut Emitter<'_>) {
     }
 }
 
-fn scan_segments(path: &[u8], kind: Segments, depth: usize, bufs: &mut Bufs, em: &mut Emitter<'_>) {
+fn scan_segments(path: &[u8], kind: Segments, bufs: &mut Bufs, em: &mut Emitter<'_>) {
     let is_sep: fn(u8) -> bool = match kind {
         Segments::Url => |b| b == b'/',
         Segments::File => |b| b == b'/' || b == b'\\',
@@ -146,7 +146,7 @@ fn scan_segments(path: &[u8], kind: Segments, depth: usize, bufs: &mut Bufs, em:
             class: positional(prev),
             ..Ctx::default()
         };
-        scan_unit(seg, &f, Kind::Other, ctx, depth, bufs, em);
+        scan_unit(seg, &f, Kind::Other, ctx, 0, bufs, em);
         // Identifier words repeat from line to line; the rest is ids.
         let info = if f.is_word() {
             bufs.segments
@@ -162,13 +162,13 @@ fn scan_segments(path: &[u8], kind: Segments, depth: usize, bufs: &mut Bufs, em:
         if let Some(params) = params {
             for p in params.split(|&b| b == b';') {
                 match memchr::memchr(b'=', p) {
-                    Some(eq) => scan_kv(&p[..eq], &p[eq + 1..], Kind::Other, depth, bufs, em),
+                    Some(eq) => scan_kv(&p[..eq], &p[eq + 1..], Kind::Other, 0, bufs, em),
                     None => scan_unit(
                         p,
                         &Features::of(p),
                         Kind::Other,
                         Ctx::default(),
-                        depth,
+                        0,
                         bufs,
                         em,
                     ),
@@ -256,7 +256,7 @@ fn scan_unit(
     url_decode_into(raw, plus, &mut text);
     let ft = Features::of(&text);
     analyze(&text, &ft, ctx, depth, bufs, em);
-    if plus && depth == 0 && raw.contains(&b'+') {
+    if plus && depth == 0 {
         // `+` may have been base64, not a space.
         let mut plain = mem::take(&mut bufs.plain[depth]);
         url_decode_into(raw, false, &mut plain);
@@ -349,19 +349,23 @@ fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
     }
 }
 
+/// Separators of document-id parts (`user:…`, `org/…`, `a|b`).
+fn id_sep(b: u8) -> bool {
+    matches!(b, b':' | b'/' | b'|')
+}
+
 fn scan_doc_id(id: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    let is_sep = |b: u8| matches!(b, b':' | b'/' | b'|');
-    special_in_path(id, |b| matches!(b, b':' | b'/' | b'|'), em);
+    special_in_path(id, id_sep, em);
     let f = Features::of(id);
     scan_unit(id, &f, Kind::Other, Ctx::default(), 0, bufs, em);
-    if !id.iter().any(|&b| is_sep(b)) {
+    if !id.iter().any(|&b| id_sep(b)) {
         return;
     }
     // Parts: key context from the part before (`ssn:078051123`), and base64
     // parts the whole-id pass could not see (`user:amFuZUBl…`). Values the
     // whole-id pass already reported are de-duplicated by fingerprint.
     let mut prev = KeyClass::None;
-    for part in id.split(|&b| is_sep(b)) {
+    for part in id.split(|&b| id_sep(b)) {
         if part.is_empty() {
             continue;
         }
@@ -404,7 +408,7 @@ fn scan_url(u: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
         }
         None => u,
     };
-    scan_segments(path, Segments::Url, 0, bufs, em);
+    scan_segments(path, Segments::Url, bufs, em);
     // OAuth implicit flows put `access_token=` in the fragment.
     for q in [query, frag].into_iter().flatten() {
         scan_query(q, 0, bufs, em);
@@ -498,7 +502,7 @@ fn scan_tokens(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
         } else if let Some(eq) = memchr::memchr(b'=', tok).filter(|&e| e > 0) {
             scan_kv(&tok[..eq], &tok[eq + 1..], Kind::Other, 0, bufs, em);
         } else {
-            scan_segments(tok, Segments::File, 0, bufs, em);
+            scan_segments(tok, Segments::File, bufs, em);
         }
     }
 }
