@@ -83,10 +83,12 @@ impl FromStr for FormatChoice {
         if s == "auto" {
             return Ok(FormatChoice::Auto);
         }
-        Format::from_name(s).map(FormatChoice::Fixed).ok_or_else(|| {
-            let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-            format!("unknown format `{s}` (expected auto, {})", names.join(", "))
-        })
+        Format::from_name(s)
+            .map(FormatChoice::Fixed)
+            .ok_or_else(|| {
+                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown format `{s}` (expected auto, {})", names.join(", "))
+            })
     }
 }
 
@@ -152,7 +154,10 @@ pub struct ParseError {
 impl ParseError {
     /// An error at a byte position of the line (0-based in, 1-based stored).
     pub fn at(reason: Reason, pos: usize) -> Self {
-        ParseError { reason, column: pos + 1 }
+        ParseError {
+            reason,
+            column: pos + 1,
+        }
     }
 }
 
@@ -179,6 +184,12 @@ pub fn parser_for(format: Format) -> Option<Box<dyn LineParser>> {
 /// parser tries up to 32 non-empty lines and the one that parses most wins
 /// (ties go to the earlier format in [`Format::ALL`]). `None` if no parser
 /// accepts any line.
+///
+/// The tie rule is what separates `combined` from `common`: the `common`
+/// parser also accepts combined lines (it ignores what follows the byte
+/// count), while the `combined` parser rejects common lines, so a file of
+/// combined lines ties and goes to `combined`, listed first, and a file of
+/// common lines goes to `common`.
 pub fn sniff(sample: &[u8]) -> Option<Format> {
     let lines: Vec<&[u8]> = sample
         .split(|b| *b == b'\n')
@@ -188,7 +199,9 @@ pub fn sniff(sample: &[u8]) -> Option<Format> {
         .collect();
     let mut best: Option<(Format, usize)> = None;
     for &format in Format::ALL {
-        let Some(parser) = parser_for(format) else { continue };
+        let Some(parser) = parser_for(format) else {
+            continue;
+        };
         let ok = lines
             .iter()
             .filter(|l| {
