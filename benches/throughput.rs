@@ -20,7 +20,7 @@ use picket::enrich::Enricher;
 use picket::event::{Event, Origin};
 use picket::frame::Lines;
 use picket::generate::{GeneratorConfig, generate_to_path, parse_size};
-use picket::parse::{Format, FormatChoice, LineParser, parser_for};
+use picket::parse::{Format, FormatChoice, parser_for};
 use picket::pipeline::{Mode, Outputs, PipelineBuilder, Stages, WorkerScratch, process_chunk};
 use picket::source::{ChunkReaderBuilder, FileTable, read_inputs};
 use picket::telemetry::Metrics;

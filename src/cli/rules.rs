@@ -3,7 +3,8 @@
 use super::args::RulesCommand;
 use super::setup;
 use anyhow::Result;
-use picket::detect::rule::{RuleSet, check, run_examples};
+use picket::detect::rule::{RuleSet, check};
+use picket::detect::run_rule_examples;
 use std::process::ExitCode;
 
 /// Runs a rules command.
@@ -24,7 +25,7 @@ pub fn run(c: RulesCommand) -> Result<ExitCode> {
             }
         }
         RulesCommand::Test { paths } => {
-            let report = run_examples(&paths, false);
+            let report = run_rule_examples(&paths, false);
             print!("{report}");
             Ok(if report.is_ok() {
                 ExitCode::SUCCESS

@@ -11,10 +11,10 @@ pub mod rule;
 
 use crate::alert::{Alert, AlertKind, LogRef};
 use crate::event::{Event, Value};
-use std::borrow::Cow;
 use crate::source::FileInfo;
 use pi::{PiFinding, PiScanner, PiScratch};
 use rule::{RuleScratch, RuleSet};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The per-event detectors: PI scanning, then rule matching.
@@ -102,6 +102,27 @@ impl Detector {
             });
         }
     }
+}
+
+/// Runs the examples of rule files (`picket rules test`): raw-line examples
+/// go through the pipeline's enrichment (default config) and PI scanning
+/// (a fixed test key) before the rules see them.
+pub fn run_rule_examples(
+    paths: &[std::path::PathBuf],
+    include_builtin: bool,
+) -> rule::ExamplesReport {
+    let cfg = crate::config::ConfigFile::default();
+    let enricher = crate::enrich::Enricher::from_config(&cfg).ok();
+    let pi = PiScanner::new(&pi::PiConfig::new(b"picket rules test".to_vec()));
+    let detector = Detector::new(Arc::new(RuleSet::default()), Some(Arc::new(pi)));
+    let mut scratch = detector.new_scratch();
+    let mut enrich_scratch = crate::enrich::EnrichScratch::default();
+    rule::run_examples_with(paths, include_builtin, &mut |ev| {
+        if let Some(e) = &enricher {
+            e.enrich(ev, &mut enrich_scratch);
+        }
+        detector.scan_pi(ev, &mut scratch);
+    })
 }
 
 /// Sets `pi.category`, `pi.field` and `pi.key` (distinct values, in finding

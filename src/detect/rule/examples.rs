@@ -293,8 +293,21 @@ impl fmt::Display for ExamplesReport {
 }
 
 /// Runs the examples of every rule under `paths` (and of the built-in
-/// rules if `include_builtin`).
+/// rules if `include_builtin`). Raw-line examples are only parsed; use
+/// [`run_examples_with`] to also enrich them and scan them for PI as the
+/// pipeline does.
 pub fn run_examples(paths: &[PathBuf], include_builtin: bool) -> ExamplesReport {
+    run_examples_with(paths, include_builtin, &mut |_| {})
+}
+
+/// Like [`run_examples`], with `prepare` applied to every event parsed from
+/// a raw-line example before the rules see it (the pipeline's enrichment
+/// and PI scanning). Events given as field maps are used as written.
+pub fn run_examples_with(
+    paths: &[PathBuf],
+    include_builtin: bool,
+    prepare: &mut dyn FnMut(&mut Event<'_>),
+) -> ExamplesReport {
     let (set, errors) = RuleSet::load_partial(paths, include_builtin);
     let mut report = ExamplesReport {
         errors,
@@ -330,7 +343,10 @@ pub fn run_examples(paths: &[PathBuf], include_builtin: bool) -> ExamplesReport 
                 }
             };
             let (input, result) = match &case.input {
-                Input::Line(line) => (line.clone(), run_line(ex.format, line, &mut check)),
+                Input::Line(line) => (
+                    line.clone(),
+                    run_line(ex.format, line, &mut *prepare, &mut check),
+                ),
                 Input::Event(fields) => {
                     let json: serde_json::Map<_, _> = fields
                         .iter()
@@ -368,6 +384,7 @@ pub fn run_examples(paths: &[PathBuf], include_builtin: bool) -> ExamplesReport 
 fn run_line(
     format: Option<Format>,
     line: &str,
+    prepare: &mut dyn FnMut(&mut Event<'_>),
     check: &mut impl FnMut(&Event<'_>) -> ExampleResult,
 ) -> ExampleResult {
     let Some(format) = format else {
@@ -378,7 +395,10 @@ fn run_line(
     };
     let mut ev = Event::new(format, Origin::default());
     match parser.parse(line.as_bytes(), &mut ev) {
-        Ok(()) => check(&ev),
+        Ok(()) => {
+            prepare(&mut ev);
+            check(&ev)
+        }
         Err(e) if e.reason == Reason::Unsupported => ExampleResult::Skipped(format!(
             "the {format} parser is not available in this build yet"
         )),

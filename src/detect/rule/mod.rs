@@ -51,6 +51,7 @@
 //! let rules = RuleSet::builtin().expect("built-in rules load");
 //! let mut ev = Event::new(Format::Couchdb, Default::default());
 //! ev.set_str(Field::UrlPath, "/acme_customers/_all_docs");
+//! ev.set_str(Field::UrlQuery, "include_docs=true");
 //! ev.set_str(Field::UserName, "app-7");
 //! let (mut scratch, mut hits) = (rules.new_scratch(), Vec::new());
 //! rules.evaluate(&ev, &mut scratch, &mut hits);
@@ -78,7 +79,9 @@ mod tests;
 
 pub use compiled::{CompiledRule, LogSource, RuleSource};
 pub use error::RuleError;
-pub use examples::{ExampleOutcome, ExampleResult, ExamplesReport, RuleExamples, run_examples};
+pub use examples::{
+    ExampleOutcome, ExampleResult, ExamplesReport, RuleExamples, run_examples, run_examples_with,
+};
 pub use set::{RuleScratch, RuleSet};
 
 use std::path::PathBuf;

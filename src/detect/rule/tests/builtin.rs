@@ -52,7 +52,7 @@ fn builtin_rules_load() {
 
 #[test]
 fn builtin_examples_pass() {
-    let report = run_examples(&[], true);
+    let report = crate::detect::run_rule_examples(&[], true);
     assert!(report.is_ok(), "{report}");
     assert!(report.errors.is_empty());
     assert_eq!(report.untested, 0);
@@ -92,6 +92,7 @@ fn message_and_entity() {
         Format::Couchdb,
         &[
             ("url.path", Value::str("/acme_customers/_all_docs")),
+            ("url.query", Value::str("include_docs=true")),
             ("http.request.method", Value::str("GET")),
             ("user.name", Value::str("app-7")),
             ("source.ip", Value::str("203.0.113.9")),
