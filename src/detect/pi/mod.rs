@@ -323,3 +323,14 @@ impl PiScanner {
 
 #[cfg(test)]
 mod tests;
+
+/// What alert text shows instead of a field value that carries PI.
+pub const REDACTED: &str = "[redacted]";
+
+/// Whether `findings` include PI found in the field named `field`.
+/// `url.original` holds `url.path` and `url.query`, so PI in either counts.
+pub fn field_has_pi(findings: &[PiFinding], field: &str) -> bool {
+    findings.iter().any(|f| {
+        f.field == field || (field == "url.original" && matches!(f.field, "url.path" | "url.query"))
+    })
+}

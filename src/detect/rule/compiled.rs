@@ -93,12 +93,16 @@ impl CompiledRule {
         let Some(entity) = &self.entity else {
             return DEFAULT_ENTITY
                 .iter()
-                .filter_map(|f| event.get(*f).map(|v| (f.name().to_owned(), v.to_string())))
+                .filter_map(|f| {
+                    FieldRef::Slot(*f)
+                        .display(event)
+                        .map(|v| (f.name().to_owned(), v))
+                })
                 .collect();
         };
         entity
             .iter()
-            .filter_map(|(name, f)| f.get(event).map(|v| (name.to_string(), v.to_string())))
+            .filter_map(|(name, f)| f.display(event).map(|v| (name.to_string(), v)))
             .collect()
     }
 

@@ -256,6 +256,25 @@ impl FieldRef {
             FieldRef::Extra(name) => event.get_extra(name),
         }
     }
+
+    /// The field's name (SPEC §3 or extra).
+    pub fn name(&self) -> &str {
+        match self {
+            FieldRef::Slot(f) => f.name(),
+            FieldRef::Extra(name) => name,
+        }
+    }
+
+    /// The value as alert text: `[redacted]` when PI was found in this field
+    /// of the event, so messages and entities never repeat a raw value
+    /// (SPEC §4).
+    pub fn display(&self, event: &Event<'_>) -> Option<String> {
+        let v = self.get(event)?;
+        if crate::detect::pi::field_has_pi(&event.pi, self.name()) {
+            return Some(crate::detect::pi::REDACTED.to_string());
+        }
+        Some(v.to_string())
+    }
 }
 
 /// Resolves a field name as written in a rule (see the module docs for the order).

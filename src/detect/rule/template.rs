@@ -7,7 +7,6 @@
 
 use super::mapping::{FieldRef, Taxonomy, resolve_field};
 use crate::event::Event;
-use std::fmt::Write as _;
 
 /// A compiled message template.
 #[derive(Clone, Debug)]
@@ -99,10 +98,8 @@ impl Template {
         for part in self.parts.iter() {
             match part {
                 Part::Lit(s) => out.push_str(s),
-                Part::Field(f) => match f.get(event) {
-                    Some(v) => {
-                        let _ = write!(out, "{v}");
-                    }
+                Part::Field(f) => match f.display(event) {
+                    Some(v) => out.push_str(&v),
                     None => out.push('-'),
                 },
             }
