@@ -235,6 +235,11 @@ impl<'a> Flat<'a> {
             return;
         }
         let leaves = &self.leaves;
+        // Most objects are small and have no repeated path: checking pairs
+        // is cheaper than sorting then.
+        if n <= 24 && !(1..n).any(|i| leaves[..i].iter().any(|(a, _)| *a == leaves[i].0)) {
+            return;
+        }
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| leaves[a].0.cmp(&leaves[b].0).then(a.cmp(&b)));
         let mut first_of = vec![usize::MAX; n];

@@ -43,10 +43,7 @@ pub type Rendered = Map<String, Json>;
 
 /// Parses every non-blank line of a file; returns the events and the
 /// 1-based lines that failed, with their errors.
-pub fn parse_file(
-    format: Format,
-    path: &Path,
-) -> (Vec<Rendered>, Vec<(usize, ParseError)>) {
+pub fn parse_file(format: Format, path: &Path) -> (Vec<Rendered>, Vec<(usize, ParseError)>) {
     let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut events = Vec::new();
     let mut errors = Vec::new();

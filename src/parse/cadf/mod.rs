@@ -1,5 +1,7 @@
 //! `cadf`: CADF audit events as JSON lines, as IBM Cloud Activity Tracker
 //! (Cloudant, every IBM Cloud service) and OpenStack (pycadf) write them.
+//! A line is CADF when its `typeURI` names the CADF event schema, or it has
+//! `action` and one of `initiator`, `target`, `observer`.
 //!
 //! `initiator`, `target`, `observer`, `reason` and `requestData` are kept
 //! flattened under `cadf.*` in CADF's own camelCase (`cadf.target.typeURI`),
@@ -73,15 +75,13 @@ impl LineParser for CadfParser {
 
     fn parse<'a>(&self, line: &'a [u8], ev: &mut Event<'a>) -> Result<(), ParseError> {
         let c: Cadf<'a> = from_line(line)?;
+        // CADF makes initiator, target and observer mandatory; an app log
+        // with just `action` and `outcome` is not CADF.
         let cadf_uri = c
             .type_uri
             .as_deref()
             .is_some_and(|t| t.contains("cloud/audit"));
-        let parts = c.initiator.is_some()
-            || c.target.is_some()
-            || c.observer.is_some()
-            || c.outcome.is_some()
-            || c.event_time.is_some();
+        let parts = c.initiator.is_some() || c.target.is_some() || c.observer.is_some();
         if !(cadf_uri || (c.action.is_some() && parts)) {
             return Err(ParseError::at(Reason::WrongShape, 0));
         }

@@ -127,7 +127,8 @@ fn outcomes() {
 
 #[test]
 fn an_unreadable_time_keeps_the_event() {
-    let got = parse(r#"{"action":"a.b.c","outcome":"success","eventTime":"later"}"#).unwrap();
+    let got = parse(r#"{"action":"a.b.c","outcome":"success","eventTime":"later","initiator":{}}"#)
+        .unwrap();
     has(
         &got,
         &[("cadf.eventTime", "later"), ("event.action", "a.b.c")],
@@ -140,6 +141,10 @@ fn errors() {
     for (line, reason) in [
         (r#"{"a":1}"#, Reason::WrongShape),
         (r#"{"action":"read"}"#, Reason::WrongShape),
+        (
+            r#"{"action":"login","outcome":"success","eventTime":"2026-03-02T08:00:01Z"}"#,
+            Reason::WrongShape,
+        ),
         (
             r#"{"kind":"Event","verb":"get","objectRef":{}}"#,
             Reason::WrongShape,

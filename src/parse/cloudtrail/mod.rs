@@ -165,7 +165,13 @@ impl LineParser for CloudtrailParser {
             let res = (&mut records).deserialize(&mut de);
             return finish(res, records, text.as_bytes());
         }
-        if markers(&rec) < 2 {
+        // Two of CloudTrail's keys, one of them one that only CloudTrail
+        // writes, so that an app log with `eventName` and `eventTime` is not
+        // taken for a record.
+        let own = rec.event_source.is_some()
+            || rec.event_version.is_some()
+            || rec.user_identity.is_some();
+        if !own || markers(&rec) < 2 {
             return Err(ParseError::at(Reason::WrongShape, 0));
         }
         let mut ev = Event::new(Format::Cloudtrail, origin);

@@ -154,6 +154,10 @@ fn errors() {
     for (line, reason) in [
         (r#"{"verb":"get","objectRef":{}}"#, Reason::WrongShape),
         (r#"{"eventName":"x"}"#, Reason::WrongShape),
+        (
+            r#"{"eventName":"signup","eventTime":"2026-03-02T08:00:01Z"}"#,
+            Reason::WrongShape,
+        ),
         (r#"{"eventName":5,"eventSource":"s"}"#, Reason::WrongType),
         (r#"{"Records":[1]}"#, Reason::WrongType),
         (r#"{"Records":null}"#, Reason::WrongType),

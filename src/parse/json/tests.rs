@@ -233,3 +233,17 @@ fn huge_objects_are_capped() {
             .any(|(n, v)| n == "json._truncated" && v == "true")
     );
 }
+
+#[test]
+fn every_builtin_candidate_is_documented() {
+    let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMATS.md"));
+    for (field, cands) in JsonMapping::builtin().groups() {
+        for c in cands {
+            assert!(
+                doc.contains(&format!("`{}`", c.path)),
+                "{field}: {} not in docs/FORMATS.md",
+                c.path
+            );
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! not borrowed. Records of other categories are read from the wrapper
 //! alone (`event.action` is `operationName`, the log text is `message`).
 
-use super::{Line, Text, markers, native};
+use super::{Line, Text, is_native, native};
 use crate::event::{Event, Field, Value};
 use crate::parse::fields::{set_text, set_time};
 use crate::parse::jsonwalk::from_text;
@@ -80,7 +80,7 @@ pub(super) fn fill<'a>(l: Line<'a>, ev: &mut Event<'a>) -> Result<(), ParseError
 
 /// The wrapped Kubernetes event, which must look like one.
 fn inner<'s>(ev: &mut Event<'s>, l: Line<'s>) -> Result<(), ParseError> {
-    if markers(&l) < 2 {
+    if !is_native(&l) {
         return Err(ParseError::at(Reason::WrongShape, 0));
     }
     native(l, ev)

@@ -180,11 +180,19 @@ fn one<'a>(l: Line<'a>, ev: &mut Event<'a>) -> Result<(), ParseError> {
         gke::fill(l, ev)
     } else if l.category.is_some() || l.operation_name.is_some() || l.properties.is_some() {
         aks::fill(l, ev)
-    } else if markers(&l) >= 2 {
+    } else if is_native(&l) {
         native(l, ev)
     } else {
         Err(ParseError::at(Reason::WrongShape, 0))
     }
+}
+
+/// Whether a line is a Kubernetes audit event: `kind: Event`, a `verb` or an
+/// `auditID`, and at least two of the event's keys, so that an app log with
+/// a `user` and a `stage` is not taken for one.
+fn is_native(l: &Line<'_>) -> bool {
+    (l.kind.as_deref() == Some("Event") || l.verb.is_some() || l.audit_id.is_some())
+        && markers(l) >= 2
 }
 
 /// How many keys of a Kubernetes audit event a line has.

@@ -215,6 +215,10 @@ fn errors() {
     for (line, reason) in [
         (r#"{"a":1}"#, Reason::WrongShape),
         (
+            r#"{"user":{"username":"u"},"stage":"prod","level":"info"}"#,
+            Reason::WrongShape,
+        ),
+        (
             r#"{"eventName":"GetObject","eventSource":"s3.amazonaws.com"}"#,
             Reason::WrongShape,
         ),
