@@ -361,3 +361,38 @@ fn picket_parse_end_to_end() {
     assert_eq!(evs.len(), 3);
     assert_fields(&evs[0], &[("event.dataset", "couchdb"), ("log.line", "1")]);
 }
+
+/// A CloudTrail file longer than the 64 KiB sniffing sample is one line cut
+/// short: the records before the cut still decide.
+#[test]
+fn a_records_file_longer_than_the_sample_is_sniffed() {
+    let lines = std::fs::read(fixture("panther-labs-panther-analysis/cloudtrail.jsonl")).unwrap();
+    let recs: Vec<&[u8]> = lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut file = b"{\"Records\":[".to_vec();
+    for i in 0..400 {
+        if i > 0 {
+            file.push(b',');
+        }
+        file.extend_from_slice(recs[i % recs.len()]);
+    }
+    file.extend_from_slice(b"]}\n");
+    assert!(file.len() > 200 * 1024);
+    assert_eq!(sniff(&file[..64 * 1024]), Some(Format::Cloudtrail));
+    assert_eq!(parse(Format::Cloudtrail, &file[..file.len() - 1]).unwrap().len(), 400);
+}
+
+/// A pretty-printed `Records` file cannot be read line by line; it is
+/// sniffed as CloudTrail and every line is reported as `multiline_json`.
+#[test]
+fn a_pretty_printed_records_file_is_reported_as_such() {
+    let data = std::fs::read(fixture("picket/cloudtrail-records.json")).unwrap();
+    let pretty = serde_json::to_string_pretty(&serde_json::from_slice::<Json>(&data).unwrap()).unwrap();
+    assert_eq!(sniff(pretty.as_bytes()), Some(Format::Cloudtrail));
+    let mut n = 0;
+    for line in pretty.lines() {
+        let err = parse(Format::Cloudtrail, line.as_bytes()).unwrap_err();
+        assert_eq!(err.reason, Reason::MultilineJson, "{line}");
+        n += 1;
+    }
+    assert!(n > 50);
+}
