@@ -367,7 +367,10 @@ fn picket_parse_end_to_end() {
 #[test]
 fn a_records_file_longer_than_the_sample_is_sniffed() {
     let lines = std::fs::read(fixture("panther-labs-panther-analysis/cloudtrail.jsonl")).unwrap();
-    let recs: Vec<&[u8]> = lines.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let recs: Vec<&[u8]> = lines
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     let mut file = b"{\"Records\":[".to_vec();
     for i in 0..400 {
         if i > 0 {
@@ -378,7 +381,12 @@ fn a_records_file_longer_than_the_sample_is_sniffed() {
     file.extend_from_slice(b"]}\n");
     assert!(file.len() > 200 * 1024);
     assert_eq!(sniff(&file[..64 * 1024]), Some(Format::Cloudtrail));
-    assert_eq!(parse(Format::Cloudtrail, &file[..file.len() - 1]).unwrap().len(), 400);
+    assert_eq!(
+        parse(Format::Cloudtrail, &file[..file.len() - 1])
+            .unwrap()
+            .len(),
+        400
+    );
 }
 
 /// A pretty-printed `Records` file cannot be read line by line; it is
@@ -386,7 +394,8 @@ fn a_records_file_longer_than_the_sample_is_sniffed() {
 #[test]
 fn a_pretty_printed_records_file_is_reported_as_such() {
     let data = std::fs::read(fixture("picket/cloudtrail-records.json")).unwrap();
-    let pretty = serde_json::to_string_pretty(&serde_json::from_slice::<Json>(&data).unwrap()).unwrap();
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_slice::<Json>(&data).unwrap()).unwrap();
     assert_eq!(sniff(pretty.as_bytes()), Some(Format::Cloudtrail));
     let mut n = 0;
     for line in pretty.lines() {
