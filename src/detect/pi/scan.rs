@@ -19,7 +19,7 @@ use super::decode::{base64_decode_into, has_escape, is_printable_text, url_decod
 use super::detectors::{Ctx, Emitter, context, detect_text};
 use super::fingerprint::Norm;
 use super::keys::{self, KeyCache, KeyClass, KeyInfo};
-use super::prefilter::{Features, LOWER, PCT, PLUS, SEMI, UPPER};
+use super::prefilter::{Features, LOWER, NOT_B64, PCT, PLUS, SEMI, UPPER};
 use std::mem;
 
 /// Levels of decoding: 0 for a field's own units, 1 for text found inside a
@@ -262,7 +262,7 @@ fn scan_unit(
         url_decode_into(raw, false, &mut plain);
         let fp = Features::of(&plain);
         if fp.base64_candidate() {
-            try_base64(&plain, &fp, bufs, em);
+            try_base64(&plain, &fp, ctx, bufs, em);
         }
         bufs.plain[depth] = plain;
     }
@@ -287,10 +287,17 @@ fn analyze(
     let hits = em.hits;
     detect_text(text, f, ctx, em);
     if depth == 0 && f.may_hold_base64() {
-        try_base64(text, f, bufs, em);
+        try_base64(text, f, ctx, bufs, em);
     }
     if em.hits == hits && ctx.class != KeyClass::None {
         context::apply(text, ctx, em);
+        // Short values under a naming key are often base64 too
+        // (`surname=T2thZm9y`, `first_name=Q2hsb2U`), below the length at
+        // which unkeyed text is worth decoding. Tried last, so a raw value
+        // that the key accepts is never read as base64.
+        if em.hits == hits && depth == 0 && f.len >= 4 && !f.has(NOT_B64) {
+            decode_and_scan(text, ctx, bufs, em);
+        }
     }
     if ctx.special {
         context::special_value(text, ctx, em);
@@ -300,25 +307,33 @@ fn analyze(
 /// Decodes `text` as base64 when it has the shape, and scans what it
 /// holds. A unit that fails as a whole is retried piece by piece at `_` and
 /// `-` (`order_NDExMTEx…`, `user-amFuZUBl…`).
-fn try_base64(text: &[u8], f: &Features, bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    if f.base64_candidate() && decode_and_scan(text, bufs, em) {
+fn try_base64(text: &[u8], f: &Features, ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) {
+    if f.base64_candidate() && decode_and_scan(text, ctx, bufs, em) {
         return;
     }
     if memchr::memchr2(b'_', b'-', text).is_some() {
         for piece in text.split(|&b| b == b'_' || b == b'-') {
             let fp = Features::of(piece);
             if fp.base64_candidate() {
-                decode_and_scan(piece, bufs, em);
+                decode_and_scan(piece, Ctx::default(), bufs, em);
             }
         }
     }
 }
 
-fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
+/// Decodes `src` as base64 and scans the text when it is printable. The
+/// key context `ctx` of the encoded value carries over to the decoded one
+/// (`dob=MTk4NS0wMy0xNA` is a date of birth); its Art. 9 flag does not, as
+/// the encoded value is reported for that already.
+fn decode_and_scan(src: &[u8], ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
     let mut dec = mem::take(&mut bufs.b64[0]);
     let ok = base64_decode_into(src, &mut dec) && is_printable_text(&dec);
     if ok {
-        scan_decoded(&dec, bufs, em);
+        let ctx = Ctx {
+            special: false,
+            ..ctx
+        };
+        scan_decoded(&dec, ctx, bufs, em);
     }
     bufs.b64[0] = dec;
     ok
@@ -326,7 +341,7 @@ fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
 
 /// Text found inside base64: a query string when it starts with `key=`,
 /// else one unit of free text (JSON, a bare value).
-fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
+fn scan_decoded(text: &[u8], ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) {
     let query = memchr::memchr(b'=', text).is_some_and(|eq| {
         eq > 0
             && eq <= MAX_KEY_NAME
@@ -337,15 +352,7 @@ fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
     if query {
         scan_query(text, 1, bufs, em);
     } else {
-        scan_unit(
-            text,
-            &Features::of(text),
-            Kind::Other,
-            Ctx::default(),
-            1,
-            bufs,
-            em,
-        );
+        scan_unit(text, &Features::of(text), Kind::Other, ctx, 1, bufs, em);
     }
 }
 

@@ -346,3 +346,43 @@ fn scan_event_reads_every_pi_field() {
         "source.ip is not scanned"
     );
 }
+
+#[test]
+fn keyed_values_in_base64_keep_their_key() {
+    // Found by tests/pi_accuracy.rs: key context used to be lost once a
+    // value was base64-decoded, and short values were never decoded.
+    found("url.query", "dob=MjAwMi0xMS0wNA", "date_of_birth");
+    found("url.query", "birthdate=MTMuMDcuMTk0MA", "date_of_birth");
+    found("url.query", "surname=T2thZm9y", "person_name");
+    found("url.query", "first_name=Q2hsb2U", "person_name");
+    found("url.query", "fullname=U29maWEgTW9yZWF1", "person_name");
+    found("url.query", "mobile=NjE3NTEyNDIwNg", "phone");
+    found("url.query", "passport=TTEyNTYxNTcz", "passport");
+    found("url.query", "dni=NTgxNjkwMDFU", "national_id");
+    // Raw values the key accepts are not read as base64.
+    let f = scan("url.query", "surname=Fischer");
+    assert_eq!(f.len(), 1, "{f:?}");
+    // Without a key, short base64 stays undecoded.
+    nothing("url.query", "q=MjAwMi0xMS0wNA");
+}
+
+#[test]
+fn pieces_of_four_grouped_numbers_are_not_values() {
+    // Found by tests/pi_accuracy.rs: the tail of an invalid IBAN or
+    // Aadhaar printed in groups of four passed Luhn or a phone layout.
+    for v in [
+        "ref=DE43+8972+6270+5590+5274+94",
+        "ref=IT91+I774+0212+8122+2210+7076+068",
+        "ref=4985+0737+1760",
+        "account=CH62+5254+6287+1210+2023+0",
+        "ref=SE41 3660 6641 6877 0771 8573",
+        "ref=GB96+MIDL+0601+8070+3206+33",
+    ] {
+        nothing("url.query", v);
+    }
+    // Whole grouped values are still found.
+    found("url.query", "card=4111+1111+1111+1111", "credit_card");
+    found("url.query", "q=my card 4111 1111 1111 1111", "credit_card");
+    found("url.query", "iban=DE89+3704+0044+0532+0130+00", "iban");
+    found("url.query", "tel=0171 2345678", "phone");
+}
