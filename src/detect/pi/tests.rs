@@ -386,3 +386,50 @@ fn pieces_of_four_grouped_numbers_are_not_values() {
     found("url.query", "iban=DE89+3704+0044+0532+0130+00", "iban");
     found("url.query", "tel=0171 2345678", "phone");
 }
+
+#[test]
+fn document_ids_are_scanned_once_and_reported_in_both_fields() {
+    use crate::event::Field;
+    let s = scanner();
+    let mut scratch = s.new_scratch();
+    let mut ev = Event::new(Format::Combined, Origin::default());
+    ev.set(
+        Field::UrlPath,
+        Value::Str("/acme_users/user:jane@example.com".into()),
+    );
+    ev.set(Field::DbDocId, Value::Str("user:jane@example.com".into()));
+    let mut out = Vec::new();
+    s.scan_event(&ev, &mut scratch, &mut out);
+    let fields: Vec<(&str, &str)> = out.iter().map(|f| (f.category, f.field)).collect();
+    assert!(fields.contains(&("email", "db.doc_id")), "{fields:?}");
+    assert!(fields.contains(&("email", "url.path")), "{fields:?}");
+    assert_eq!(out.len(), 2, "{out:?}");
+}
+
+#[test]
+fn base64_of_binary_is_not_decoded() {
+    // CouchDB sequences are base64 of binary data: the first character
+    // already rules out text.
+    assert!(!decode::may_decode_to_text(b"g1AAAAI0SEX3v2Ez"));
+    assert!(decode::may_decode_to_text(b"amFuZUBleGFtcGxl"));
+    assert!(decode::may_decode_to_text(b"w6lsb2RpZUBl"));
+    assert!(!decode::may_decode_to_text(b"888519-g1AAAA"));
+    nothing(
+        "url.query",
+        "since=888519-g1AAAAI0SEX3v2EzMkxuyPxpl8pisgTT-sh3JTG8hoYNiNaF0gF7",
+    );
+    found("url.query", "x=amFuZUBleGFtcGxlLmNvbQ", "email");
+    found("url.query", "x=w6lsb2RpZUBleGFtcGxlLmZy", "email");
+}
+
+#[test]
+fn word_detectors_need_a_letter_before_a_digit() {
+    use super::detectors::letter_then_digit as ltd;
+    assert!(ltd(b"DE89370400440532013000"));
+    assert!(ltd(b"ab 12 34 56 c"));
+    assert!(ltd(b"ABCPD1234Z"));
+    assert!(!ltd(b"cust_097246"));
+    assert!(!ltd(b"order:2026-060971"));
+    found("db.doc_id", "kyc:ab123456c", "uk_nino");
+    found("url.query", "iban=gb82+west+1234+5698+7654+32", "iban");
+}
