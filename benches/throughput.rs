@@ -48,10 +48,12 @@ fn main() {
     eprintln!("input: {} ({:.1} MB)", path.display(), len as f64 / 1e6);
     warm(&path);
 
-    let mut rows = Vec::new();
-    rows.push(memchr_count(&path));
-    rows.push(parse_only(&path));
-    rows.push(single_thread_detect(&path));
+    let mut rows = vec![
+        memchr_count(&path),
+        parse_only(&path),
+        single_thread_detect(&path, false),
+        single_thread_detect(&path, true),
+    ];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     rows.push(pipeline(&path, threads));
     if let Some(r) = ripgrep(&path) {
@@ -66,6 +68,13 @@ fn main() {
         "{:<44} {:>10} {:>12} {:>9} {:>9}",
         "task", "MB/s", "lines/s", "×memchr", "×rg"
     );
+    let secs = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.secs);
+    if let (Some(on), Some(off)) = (
+        secs("parse + enrich + PI + rules (1 core)"),
+        secs("parse + enrich + rules, PI off (1 core)"),
+    ) {
+        println!("PI on / PI off throughput (1 core): {:.3}", off / on);
+    }
     for r in &rows {
         let rate = r.bytes as f64 / r.secs;
         println!(
@@ -161,19 +170,27 @@ fn parse_only(path: &Path) -> Row {
 }
 
 fn stages(mode: Mode) -> Stages {
+    stages_with(mode, true)
+}
+
+/// The replay stages, with the PI detectors on or off (`Detector::new(rules,
+/// None)`, what `[privacy] categories = []` gives).
+fn stages_with(mode: Mode, pi_on: bool) -> Stages {
     let cfg = ConfigFile::default();
     let rules = RuleSet::builtin().expect("built-in rules compile");
-    let pi = PiScanner::new(&PiConfig::new(b"bench".to_vec()));
+    let pi = pi_on.then(|| Arc::new(PiScanner::new(&PiConfig::new(b"bench".to_vec()))));
     Stages::new(
         mode,
         Enricher::from_config(&cfg).expect("default config"),
-        Detector::new(Arc::new(rules), Some(Arc::new(pi))),
+        Detector::new(Arc::new(rules), pi),
         cfg.limits.max_line_bytes,
     )
 }
 
-fn single_thread_detect(path: &Path) -> Row {
-    let stages = stages(Mode::Detect);
+/// One worker's chunk loop; with and without PI in the same run, so the
+/// issue 4 ratio (PI on ≥ 70% of PI off) can be read off the table.
+fn single_thread_detect(path: &Path, pi_on: bool) -> Row {
+    let stages = stages_with(Mode::Detect, pi_on);
     let mut scratch = WorkerScratch::new(&stages);
     let table = FileTable::new();
     let info = table.register(
@@ -194,7 +211,11 @@ fn single_thread_detect(path: &Path) -> Row {
         buf = o.buffer;
     }
     Row {
-        name: "parse + enrich + PI + rules (1 core)",
+        name: if pi_on {
+            "parse + enrich + PI + rules (1 core)"
+        } else {
+            "parse + enrich + rules, PI off (1 core)"
+        },
         secs: t.elapsed().as_secs_f64(),
         bytes,
         lines,

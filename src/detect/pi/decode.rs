@@ -126,6 +126,34 @@ pub(crate) fn base64_decode_into(src: &[u8], out: &mut Vec<u8>) -> bool {
 /// no control characters other than tab and newlines, and at least one
 /// alphanumeric. Random bytes pass this with probability ~(95/256)^n, so
 /// binary ids that happen to use the base64 alphabet are dropped here.
+/// Whether base64 `src` can decode to text, judged on its first four
+/// characters (three bytes) before anything is decoded: they must be
+/// printable, tab or newline, or the start of valid UTF-8. Binary blobs
+/// such as CouchDB update sequences (`g1AAAA…`) fail here.
+pub(crate) fn may_decode_to_text(src: &[u8]) -> bool {
+    let Some(quad) = src.get(..4) else {
+        return true;
+    };
+    let url = src.iter().any(|&b| b == b'-' || b == b'_');
+    let mut n: u32 = 0;
+    for &c in quad {
+        match b64_val(c, url) {
+            Some(v) => n = n << 6 | u32::from(v),
+            None => return false,
+        }
+    }
+    let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+    let valid = match std::str::from_utf8(&bytes) {
+        Ok(_) => true,
+        // Cut inside a multi-byte character: fine, the rest follows.
+        Err(e) => e.error_len().is_none(),
+    };
+    valid
+        && bytes
+            .iter()
+            .all(|&b| b >= 0x20 && b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
 pub(crate) fn is_printable_text(b: &[u8]) -> bool {
     let Ok(s) = std::str::from_utf8(b) else {
         return false;

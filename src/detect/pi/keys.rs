@@ -134,7 +134,8 @@ pub(crate) fn classify_segment(raw: &[u8], is_word: bool, letters: bool) -> KeyI
     }
 }
 
-const CACHE_SLOTS: usize = 256;
+/// Sets of two slots each.
+const CACHE_SETS: usize = 256;
 /// Longest name cached; longer ones are classified every time.
 const CACHED_LEN: usize = 22;
 
@@ -146,11 +147,13 @@ struct Slot {
     info: KeyInfo,
 }
 
-/// A per-thread memo of [`KeyInfo`] by raw name, direct-mapped. Logs repeat
+/// A per-thread memo of [`KeyInfo`] by raw name, two-way set-associative. Logs repeat
 /// a small vocabulary of keys and path words (`page`, `sort`, `api`,
-/// `users`) on every line; a hit costs a hash of four bytes and one compare
-/// instead of compaction, a `match` and an Art. 9 word scan. A collision
-/// only costs a recomputation.
+/// `users`) on every line; a hit costs a hash and one compare instead of
+/// compaction, a `match` and an Art. 9 word scan. A collision only costs a
+/// recomputation. The hash reads every byte: names that differ only inside
+/// (`acme_orders`, `acme_events`) would otherwise share a slot and evict
+/// each other on every line.
 pub(crate) struct KeyCache {
     slots: Box<[Slot]>,
 }
@@ -163,7 +166,7 @@ impl Default for KeyCache {
             info: KeyInfo::default(),
         };
         KeyCache {
-            slots: vec![empty; CACHE_SLOTS].into_boxed_slice(),
+            slots: vec![empty; 2 * CACHE_SETS].into_boxed_slice(),
         }
     }
 }
@@ -180,20 +183,46 @@ impl KeyCache {
         if n == 0 || n > CACHED_LEN {
             return classify(raw);
         }
-        let mix = u32::from(raw[0])
-            | u32::from(raw[n - 1]) << 8
-            | u32::from(raw[n / 2]) << 16
-            | (n as u32) << 24;
-        let slot = &mut self.slots[(mix.wrapping_mul(0x9E37_79B1) >> 24) as usize];
-        if usize::from(slot.len) == n && slot.name[..n] == *raw {
-            return slot.info;
+        let mix = raw.iter().fold(n as u32, |h, &b| {
+            (h.rotate_left(5) ^ u32::from(b)).wrapping_mul(0x9E37_79B1)
+        });
+        let i = 2 * (mix >> 24) as usize;
+        for slot in &self.slots[i..i + 2] {
+            if usize::from(slot.len) == n && slot.name[..n] == *raw {
+                return slot.info;
+            }
         }
         let info = classify(raw);
+        // The older entry moves to the second way: two names alternating in
+        // one set (`acme_orders` and `users` on the same lines) both stay.
+        self.slots[i + 1] = self.slots[i];
+        let slot = &mut self.slots[i];
         slot.len = n as u8;
         slot.name[..n].copy_from_slice(raw);
         slot.info = info;
         info
     }
+}
+
+/// Whether `raw` (a path segment or document id) holds a GDPR Art. 9 word,
+/// memoized in `cache`. Digits are all the same to [`find_special`] (word
+/// breaks), so they are folded to `0` before the lookup: `cust_097246` and
+/// `cust_113020` share one entry, and the ids of a log hit the memo.
+pub(crate) fn has_special(raw: &[u8], cache: &mut KeyCache) -> bool {
+    let n = raw.len();
+    if n == 0 || n > CACHED_LEN {
+        return find_special(raw).is_some();
+    }
+    let mut buf = [0u8; CACHED_LEN];
+    for (d, &b) in buf.iter_mut().zip(raw) {
+        *d = if b.is_ascii_digit() { b'0' } else { b };
+    }
+    cache
+        .get(&buf[..n], |s| KeyInfo {
+            class: KeyClass::None,
+            special: find_special(s).is_some(),
+        })
+        .special
 }
 
 fn classify_compact(k: &[u8]) -> KeyClass {
@@ -566,6 +595,18 @@ pub(crate) fn find_special(text: &[u8]) -> Option<(usize, usize)> {
 mod tests {
     use super::*;
     use KeyClass::*;
+
+    #[test]
+    fn special_memo_folds_digits() {
+        let mut c = KeyCache::default();
+        assert!(!has_special(b"cust_097246", &mut c));
+        assert!(!has_special(b"cust_113020", &mut c));
+        assert!(has_special(b"dna_2024", &mut c));
+        assert!(has_special(b"x:2024:blood_type", &mut c));
+        assert!(!has_special(b"x:2024:bloody", &mut c));
+        let long = b"order-2026-000001-with-a-long-suffix-diagnosis";
+        assert!(has_special(long, &mut c));
+    }
 
     #[test]
     fn compaction() {

@@ -40,6 +40,7 @@ mod detectors;
 mod fingerprint;
 mod keys;
 mod mask;
+mod memo;
 mod prefilter;
 mod scan;
 mod validate;
@@ -245,12 +246,14 @@ impl fmt::Debug for PiScanner {
 pub struct PiScratch {
     bufs: scan::Bufs,
     norm: Vec<u8>,
+    /// Short values that held no PI, skipped when they come again.
+    clean: memo::CleanMemo,
 }
 
 impl fmt::Debug for PiScratch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PiScratch")
-            .field("capacity", &self.bufs.capacity())
+            .field("capacity", &(self.bufs.capacity() + self.clean.capacity()))
             .finish_non_exhaustive()
     }
 }
@@ -289,9 +292,29 @@ impl PiScanner {
         if self.enabled == 0 {
             return;
         }
+        // A document request's path is `/{db}/{docid}` with the id as it is
+        // in `db.doc_id`: scan the id once and report its findings in both
+        // fields (alert redaction looks at each field's findings).
+        let db = match (ev.get_str(Field::UrlPath), ev.get_str(Field::DbDocId)) {
+            (Some(path), Some(doc)) => scan::doc_path_prefix(path, doc, &mut scratch.bufs),
+            _ => None,
+        };
         for field in SCANNED_FIELDS {
-            if let Some(text) = ev.get_str(field) {
-                self.scan_value(field.name(), text, scratch, out);
+            let Some(text) = ev.get_str(field) else {
+                continue;
+            };
+            match (field, db) {
+                (Field::UrlPath, Some(db)) => self.scan_value("url.path", db, scratch, out),
+                (Field::DbDocId, Some(_)) => {
+                    let start = out.len();
+                    self.scan_value("db.doc_id", text, scratch, out);
+                    for i in start..out.len() {
+                        let mut f = out[i].clone();
+                        f.field = "url.path";
+                        out.push(f);
+                    }
+                }
+                _ => self.scan_value(field.name(), text, scratch, out),
             }
         }
     }
@@ -311,9 +334,17 @@ impl PiScanner {
         if self.enabled == 0 || value.is_empty() {
             return;
         }
-        let PiScratch { bufs, norm } = scratch;
+        let PiScratch { bufs, norm, clean } = scratch;
+        let v = value.as_bytes();
+        if clean.is_clean(field, v) {
+            return;
+        }
+        let before = out.len();
         let mut em = detectors::Emitter::new(self, out, field, norm);
-        scan::scan_field(field, value.as_bytes(), bufs, &mut em);
+        scan::scan_field(field, v, bufs, &mut em);
+        if out.len() == before {
+            clean.insert(field, v);
+        }
     }
 
     fn is_enabled(&self, c: Category) -> bool {

@@ -119,8 +119,10 @@ impl Features {
             run |= RUN_WORDS;
         }
         // JWTs (`eyJ`) and AWS ids have capitals; GitHub and Slack tokens
-        // `_` or `-`. Lowercase hex ids have neither.
-        if self.len >= 15 && self.has(UPPER | JOINER) {
+        // `_` or `-` and digits (Slack's team and user ids, GitHub's random
+        // part). Lowercase hex ids have neither; slugs and file names
+        // (`globex_customers`, `avatar-default.png`) have no digits.
+        if self.len >= 15 && (self.has(UPPER) || (self.has(JOINER) && self.digits > 0)) {
             run |= RUN_SECRET;
         }
         run
@@ -184,6 +186,23 @@ mod tests {
             Features::of(b"AKIAIOSFODNN7EXAMPLE").detectors() & RUN_SECRET,
             0
         );
+    }
+
+    #[test]
+    fn slugs_are_not_tokens() {
+        for s in [
+            "globex_customers",
+            "avatar-default.png",
+            "health-check-endpoint",
+        ] {
+            assert_eq!(
+                Features::of(s.as_bytes()).detectors() & RUN_SECRET,
+                0,
+                "{s}"
+            );
+        }
+        let slack = b"xoxb-2048-1024-abcdefghijklmnop";
+        assert_ne!(Features::of(slack).detectors() & RUN_SECRET, 0);
     }
 
     #[test]

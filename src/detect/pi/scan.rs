@@ -15,11 +15,13 @@
 //! reusable [`Bufs`].
 
 use super::Category;
-use super::decode::{base64_decode_into, has_escape, is_printable_text, url_decode_into};
+use super::decode::{
+    base64_decode_into, has_escape, is_printable_text, may_decode_to_text, url_decode_into,
+};
 use super::detectors::{Ctx, Emitter, context, detect_text};
 use super::fingerprint::Norm;
 use super::keys::{self, KeyCache, KeyClass, KeyInfo};
-use super::prefilter::{Features, LOWER, PCT, PLUS, SEMI, UPPER};
+use super::prefilter::{Features, LOWER, NOT_B64, PCT, PLUS, SEMI, UPPER};
 use std::mem;
 
 /// Levels of decoding: 0 for a field's own units, 1 for text found inside a
@@ -34,6 +36,8 @@ pub(crate) struct Bufs {
     keys: KeyCache,
     /// Path segments and document-id parts.
     segments: KeyCache,
+    /// Art. 9 words in ids and other non-word segments, by digit-folded text.
+    specials: KeyCache,
     /// The unit after percent- and `+`-decoding.
     text: [Vec<u8>; DEPTHS],
     /// The unit percent-decoded but with `+` kept: the base64 source for
@@ -51,7 +55,7 @@ impl Bufs {
             .flat_map(|set| set.iter())
             .map(Vec::capacity)
             .sum();
-        decode + self.keys.capacity() + self.segments.capacity()
+        decode + self.keys.capacity() + self.segments.capacity() + self.specials.capacity()
     }
 }
 
@@ -83,6 +87,34 @@ pub(crate) fn scan_field(field: &str, v: &[u8], bufs: &mut Bufs, em: &mut Emitte
     }
 }
 
+/// For a document request (`url.path` = `/{db}/{doc}` with `doc` exactly
+/// the `db.doc_id`), the `/{db}` part: the id segment then needs no second
+/// scan as a path segment. `None` when the path has another shape, when the
+/// id was percent-decoded or has matrix parameters (the path reads those
+/// differently), or when the database name gives the id key context
+/// (`/phone/4155550132` is a phone, as a path only).
+pub(crate) fn doc_path_prefix<'p>(path: &'p str, doc: &str, bufs: &mut Bufs) -> Option<&'p str> {
+    let db = path.strip_suffix(doc)?.strip_suffix('/')?;
+    let name = db.strip_prefix('/')?.as_bytes();
+    if name.is_empty() || memchr::memchr3(b'/', b';', b'?', name).is_some() {
+        return None;
+    }
+    if memchr::memchr3(b'%', b';', b'?', doc.as_bytes()).is_some() {
+        return None;
+    }
+    let f = Features::of(name);
+    if f.is_word()
+        && bufs
+            .segments
+            .get(name, |s| keys::classify_segment(s, true, true))
+            .class
+            != KeyClass::None
+    {
+        return None;
+    }
+    Some(db)
+}
+
 /// The key context a path segment or id part gives the unit after it.
 /// Password-like names only make the next unit a secret when it is
 /// token-shaped: `/password/reset` is a route, `/reset-password/Xk29…` a
@@ -104,8 +136,13 @@ enum Segments {
 
 /// Reports the first GDPR Art. 9 word of a document id, with the part
 /// holding it as the value.
-fn special_in_path(text: &[u8], is_sep: fn(u8) -> bool, em: &mut Emitter<'_>) {
-    if !em.enabled(Category::SpecialCategory) {
+fn special_in_path(
+    text: &[u8],
+    is_sep: fn(u8) -> bool,
+    specials: &mut KeyCache,
+    em: &mut Emitter<'_>,
+) {
+    if !em.enabled(Category::SpecialCategory) || !keys::has_special(text, specials) {
         return;
     }
     if let Some((s, e)) = keys::find_special(text) {
@@ -152,7 +189,12 @@ fn scan_segments(path: &[u8], kind: Segments, bufs: &mut Bufs, em: &mut Emitter<
             bufs.segments
                 .get(seg, |s| keys::classify_segment(s, true, true))
         } else {
-            keys::classify_segment(seg, false, f.has(UPPER | LOWER))
+            // Ids (`cust_097246`, `order:2026-060971`): no key context, and
+            // the Art. 9 test memoized with digits folded.
+            KeyInfo {
+                class: KeyClass::None,
+                special: f.has(UPPER | LOWER) && keys::has_special(seg, &mut bufs.specials),
+            }
         };
         if special && info.special {
             em.emit(Category::SpecialCategory, None, seg, Norm::Lower);
@@ -262,7 +304,7 @@ fn scan_unit(
         url_decode_into(raw, false, &mut plain);
         let fp = Features::of(&plain);
         if fp.base64_candidate() {
-            try_base64(&plain, &fp, bufs, em);
+            try_base64(&plain, &fp, ctx, bufs, em);
         }
         bufs.plain[depth] = plain;
     }
@@ -287,10 +329,17 @@ fn analyze(
     let hits = em.hits;
     detect_text(text, f, ctx, em);
     if depth == 0 && f.may_hold_base64() {
-        try_base64(text, f, bufs, em);
+        try_base64(text, f, ctx, bufs, em);
     }
     if em.hits == hits && ctx.class != KeyClass::None {
         context::apply(text, ctx, em);
+        // Short values under a naming key are often base64 too
+        // (`surname=T2thZm9y`, `first_name=Q2hsb2U`), below the length at
+        // which unkeyed text is worth decoding. Tried last, so a raw value
+        // that the key accepts is never read as base64.
+        if em.hits == hits && depth == 0 && f.len >= 4 && !f.has(NOT_B64) {
+            decode_and_scan(text, ctx, bufs, em);
+        }
     }
     if ctx.special {
         context::special_value(text, ctx, em);
@@ -300,25 +349,36 @@ fn analyze(
 /// Decodes `text` as base64 when it has the shape, and scans what it
 /// holds. A unit that fails as a whole is retried piece by piece at `_` and
 /// `-` (`order_NDExMTEx…`, `user-amFuZUBl…`).
-fn try_base64(text: &[u8], f: &Features, bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    if f.base64_candidate() && decode_and_scan(text, bufs, em) {
+fn try_base64(text: &[u8], f: &Features, ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) {
+    if f.base64_candidate() && decode_and_scan(text, ctx, bufs, em) {
         return;
     }
     if memchr::memchr2(b'_', b'-', text).is_some() {
         for piece in text.split(|&b| b == b'_' || b == b'-') {
             let fp = Features::of(piece);
             if fp.base64_candidate() {
-                decode_and_scan(piece, bufs, em);
+                decode_and_scan(piece, Ctx::default(), bufs, em);
             }
         }
     }
 }
 
-fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
+/// Decodes `src` as base64 and scans the text when it is printable. The
+/// key context `ctx` of the encoded value carries over to the decoded one
+/// (`dob=MTk4NS0wMy0xNA` is a date of birth); its Art. 9 flag does not, as
+/// the encoded value is reported for that already.
+fn decode_and_scan(src: &[u8], ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
+    if !may_decode_to_text(src) {
+        return false;
+    }
     let mut dec = mem::take(&mut bufs.b64[0]);
     let ok = base64_decode_into(src, &mut dec) && is_printable_text(&dec);
     if ok {
-        scan_decoded(&dec, bufs, em);
+        let ctx = Ctx {
+            special: false,
+            ..ctx
+        };
+        scan_decoded(&dec, ctx, bufs, em);
     }
     bufs.b64[0] = dec;
     ok
@@ -326,7 +386,7 @@ fn decode_and_scan(src: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) -> bool {
 
 /// Text found inside base64: a query string when it starts with `key=`,
 /// else one unit of free text (JSON, a bare value).
-fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
+fn scan_decoded(text: &[u8], ctx: Ctx<'_>, bufs: &mut Bufs, em: &mut Emitter<'_>) {
     let query = memchr::memchr(b'=', text).is_some_and(|eq| {
         eq > 0
             && eq <= MAX_KEY_NAME
@@ -337,15 +397,7 @@ fn scan_decoded(text: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
     if query {
         scan_query(text, 1, bufs, em);
     } else {
-        scan_unit(
-            text,
-            &Features::of(text),
-            Kind::Other,
-            Ctx::default(),
-            1,
-            bufs,
-            em,
-        );
+        scan_unit(text, &Features::of(text), Kind::Other, ctx, 1, bufs, em);
     }
 }
 
@@ -355,7 +407,7 @@ fn id_sep(b: u8) -> bool {
 }
 
 fn scan_doc_id(id: &[u8], bufs: &mut Bufs, em: &mut Emitter<'_>) {
-    special_in_path(id, id_sep, em);
+    special_in_path(id, id_sep, &mut bufs.specials, em);
     let f = Features::of(id);
     scan_unit(id, &f, Kind::Other, Ctx::default(), 0, bufs, em);
     if !id.iter().any(|&b| id_sep(b)) {

@@ -346,3 +346,90 @@ fn scan_event_reads_every_pi_field() {
         "source.ip is not scanned"
     );
 }
+
+#[test]
+fn keyed_values_in_base64_keep_their_key() {
+    // Found by tests/pi_accuracy.rs: key context used to be lost once a
+    // value was base64-decoded, and short values were never decoded.
+    found("url.query", "dob=MjAwMi0xMS0wNA", "date_of_birth");
+    found("url.query", "birthdate=MTMuMDcuMTk0MA", "date_of_birth");
+    found("url.query", "surname=T2thZm9y", "person_name");
+    found("url.query", "first_name=Q2hsb2U", "person_name");
+    found("url.query", "fullname=U29maWEgTW9yZWF1", "person_name");
+    found("url.query", "mobile=NjE3NTEyNDIwNg", "phone");
+    found("url.query", "passport=TTEyNTYxNTcz", "passport");
+    found("url.query", "dni=NTgxNjkwMDFU", "national_id");
+    // Raw values the key accepts are not read as base64.
+    let f = scan("url.query", "surname=Fischer");
+    assert_eq!(f.len(), 1, "{f:?}");
+    // Without a key, short base64 stays undecoded.
+    nothing("url.query", "q=MjAwMi0xMS0wNA");
+}
+
+#[test]
+fn pieces_of_four_grouped_numbers_are_not_values() {
+    // Found by tests/pi_accuracy.rs: the tail of an invalid IBAN or
+    // Aadhaar printed in groups of four passed Luhn or a phone layout.
+    for v in [
+        "ref=DE43+8972+6270+5590+5274+94",
+        "ref=IT91+I774+0212+8122+2210+7076+068",
+        "ref=4985+0737+1760",
+        "account=CH62+5254+6287+1210+2023+0",
+        "ref=SE41 3660 6641 6877 0771 8573",
+        "ref=GB96+MIDL+0601+8070+3206+33",
+    ] {
+        nothing("url.query", v);
+    }
+    // Whole grouped values are still found.
+    found("url.query", "card=4111+1111+1111+1111", "credit_card");
+    found("url.query", "q=my card 4111 1111 1111 1111", "credit_card");
+    found("url.query", "iban=DE89+3704+0044+0532+0130+00", "iban");
+    found("url.query", "tel=0171 2345678", "phone");
+}
+
+#[test]
+fn document_ids_are_scanned_once_and_reported_in_both_fields() {
+    use crate::event::Field;
+    let s = scanner();
+    let mut scratch = s.new_scratch();
+    let mut ev = Event::new(Format::Combined, Origin::default());
+    ev.set(
+        Field::UrlPath,
+        Value::Str("/acme_users/user:jane@example.com".into()),
+    );
+    ev.set(Field::DbDocId, Value::Str("user:jane@example.com".into()));
+    let mut out = Vec::new();
+    s.scan_event(&ev, &mut scratch, &mut out);
+    let fields: Vec<(&str, &str)> = out.iter().map(|f| (f.category, f.field)).collect();
+    assert!(fields.contains(&("email", "db.doc_id")), "{fields:?}");
+    assert!(fields.contains(&("email", "url.path")), "{fields:?}");
+    assert_eq!(out.len(), 2, "{out:?}");
+}
+
+#[test]
+fn base64_of_binary_is_not_decoded() {
+    // CouchDB sequences are base64 of binary data: the first character
+    // already rules out text.
+    assert!(!decode::may_decode_to_text(b"g1AAAAI0SEX3v2Ez"));
+    assert!(decode::may_decode_to_text(b"amFuZUBleGFtcGxl"));
+    assert!(decode::may_decode_to_text(b"w6lsb2RpZUBl"));
+    assert!(!decode::may_decode_to_text(b"888519-g1AAAA"));
+    nothing(
+        "url.query",
+        "since=888519-g1AAAAI0SEX3v2EzMkxuyPxpl8pisgTT-sh3JTG8hoYNiNaF0gF7",
+    );
+    found("url.query", "x=amFuZUBleGFtcGxlLmNvbQ", "email");
+    found("url.query", "x=w6lsb2RpZUBleGFtcGxlLmZy", "email");
+}
+
+#[test]
+fn word_detectors_need_a_letter_before_a_digit() {
+    use super::detectors::letter_then_digit as ltd;
+    assert!(ltd(b"DE89370400440532013000"));
+    assert!(ltd(b"ab 12 34 56 c"));
+    assert!(ltd(b"ABCPD1234Z"));
+    assert!(!ltd(b"cust_097246"));
+    assert!(!ltd(b"order:2026-060971"));
+    found("db.doc_id", "kyc:ab123456c", "uk_nino");
+    found("url.query", "iban=gb82+west+1234+5698+7654+32", "iban");
+}

@@ -221,7 +221,13 @@ pub(crate) fn apply(text: &[u8], ctx: Ctx<'_>, em: &mut Emitter<'_>) {
 /// The value of an Art. 9 key (`religion=`, `diagnosis=`): any real value.
 pub(crate) fn special_value(text: &[u8], ctx: Ctx<'_>, em: &mut Emitter<'_>) {
     let v = text.trim_ascii();
-    if !is_placeholder(v) && v.len() <= 200 {
+    // Under an Art. 9 key a yes/no answer is the data itself
+    // (`union_member=true`, `hiv=false`), unlike under a password key where
+    // `true` is a flag, not a credential.
+    let answer = [&b"true"[..], b"false", b"yes", b"no"]
+        .iter()
+        .any(|w| v.eq_ignore_ascii_case(w));
+    if (answer || !is_placeholder(v)) && v.len() <= 200 {
         em.emit(Category::SpecialCategory, ctx.key, v, Norm::Lower);
     }
 }
@@ -243,6 +249,22 @@ mod tests {
         assert_eq!(d("unknown"), None);
         assert_eq!(d("12345678"), None);
         assert_eq!(d("1.2.3"), None);
+    }
+
+    #[test]
+    fn special_answers_are_data() {
+        let s = crate::detect::pi::PiScanner::new(&crate::detect::pi::PiConfig::new(b"k".to_vec()));
+        let mut scratch = s.new_scratch();
+        for (q, n) in [
+            ("union_member=true", 1),
+            ("hiv=No", 1),
+            ("religion=null", 0),
+            ("religion=", 0),
+        ] {
+            let mut out = Vec::new();
+            s.scan_value("url.query", q, &mut scratch, &mut out);
+            assert_eq!(out.len(), n, "{q}: {out:?}");
+        }
     }
 
     #[test]

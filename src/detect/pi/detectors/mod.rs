@@ -194,12 +194,24 @@ pub(crate) fn detect_text(text: &[u8], f: &Features, ctx: Ctx<'_>, em: &mut Emit
     if run & RUN_IPV6 != 0 {
         ip::scan_v6(text, ctx, &mut spans, em);
     }
-    if run & (RUN_WORDS | RUN_SECRET) != 0 {
+    if run & RUN_SECRET != 0 || (run & RUN_WORDS != 0 && letter_then_digit(text)) {
         scan_words(text, ctx, &mut spans, em);
     }
     if run & RUN_NUMERIC != 0 {
         numeric::scan(text, ctx, &mut spans, em);
     }
+}
+
+/// Whether a letter is followed by a digit, directly or across one space:
+/// every IBAN (`DE89…`, `de89…`), PAN (`ABCPD1234Z`) and NINO (`AB123456C`,
+/// `AB 12 34 56 C`) has one, while the ids that fill logs (`cust_097246`,
+/// `order:2026-060971`) do not, and skip the word detectors.
+pub(crate) fn letter_then_digit(text: &[u8]) -> bool {
+    text.windows(2).enumerate().any(|(i, w)| {
+        w[0].is_ascii_alphabetic()
+            && (w[1].is_ascii_digit()
+                || (w[1] == b' ' && text.get(i + 2).is_some_and(u8::is_ascii_digit)))
+    })
 }
 
 /// ASCII alphanumeric, the boundary class of every detector: a candidate

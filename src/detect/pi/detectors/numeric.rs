@@ -312,6 +312,13 @@ fn windows(text: &[u8], run: &Run, ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
             };
             let last_paren = (run.paren >> (g1 - 1)) & 1 != 0;
             w.end = run.g[g1 - 1].1 + usize::from(last_paren);
+            if !w.plus && continues_grouping(text, w.start, w.groups[0]) {
+                // The tail of a longer printed number: judging it alone
+                // finds cards and phones inside IBANs (`DE43 8972 6270 …`)
+                // and Aadhaar-like groups (`4985 0737 1760`). Later starts
+                // are tails too.
+                break 'starts;
+            }
             if let Some((s, e)) = judge(&w, ctx, em) {
                 spans.add(s, e);
                 a = b + 1;
@@ -320,6 +327,29 @@ fn windows(text: &[u8], run: &Run, ctx: Ctx<'_>, spans: &mut Spans, em: &mut Emi
         }
         a += 1;
     }
+}
+
+/// Whether a window starting at `start` with first group `g` continues a
+/// number printed in groups of four (cards, IBANs, Aadhaar): the group is 4
+/// digits, and right before it stand a space or `-` and another 4-character
+/// group of capitals and digits with at least one digit (`DE43 `, `4985 `),
+/// or of capitals after one more such group (`GB96 MIDL `).
+/// Such a window is a piece of a longer value, not a value.
+fn continues_grouping(text: &[u8], start: usize, g: (usize, usize)) -> bool {
+    if g.1 - g.0 != 4 || g.0 != start || start < 5 || !matches!(text[start - 1], b' ' | b'-') {
+        return false;
+    }
+    let group = |end: usize| {
+        let g = &text[end - 4..end];
+        g.iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+            && (end == 4 || !is_alnum(text[end - 5]))
+    };
+    let has_digit = |end: usize| text[end - 4..end].iter().any(u8::is_ascii_digit);
+    // A letters-only group counts after another group (`GB96 MIDL 0601`).
+    group(start - 1)
+        && (has_digit(start - 1)
+            || (start >= 10 && text[start - 6] == text[start - 1] && group(start - 6)))
 }
 
 /// Whether any numeric detector could accept a window of `nd` digits in
