@@ -39,4 +39,12 @@ pub trait Sink: Send {
 
     /// Makes everything delivered so far durable or visible.
     fn flush(&mut self) -> Result<(), SinkError>;
+
+    /// True when the sink counts its own `picket_sink_deliveries_total`:
+    /// queued sinks accept a batch in [`Sink::deliver`] and deliver it
+    /// later, so only they know the outcome. Otherwise the pipeline counts
+    /// each `deliver` call.
+    fn reports_deliveries(&self) -> bool {
+        false
+    }
 }

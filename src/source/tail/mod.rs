@@ -1,0 +1,731 @@
+//! Tailing: follow the files of `[[sources]]` globs into chunks, through
+//! rotation, truncation and restarts (SPEC §8).
+//!
+//! The [`Tailer`] runs as the pipeline's producer. Each poll it
+//!
+//! 1. re-expands the globs when due (every `tail.rescan_interval`, or at
+//!    once when inotify reports a file created, renamed or removed), and
+//!    opens files it does not know yet, by device + inode;
+//! 2. identifies new files once their first line is complete
+//!    ([`FileIdentity`]: inode + hash of the first line) and decides where
+//!    to start: a checkpoint of the same identity, else a checkpoint of the
+//!    same first line under another inode (a copy of a file read before),
+//!    else the start (or the end, with `read_from = "end"`, for files present
+//!    when a source is first tailed). A copy of a file being read is a
+//!    *shadow*: not read, unless the original is truncated (copytruncate:
+//!    the copy is read on from where the original was) or goes away;
+//! 3. reads every file in the order it was found, so a file rotated away
+//!    by rename is finished before its successor; a file that shrank or
+//!    whose first line changed was truncated and is read again from 0;
+//!    a file rotated away or deleted is read to its end and closed once it
+//!    stayed unchanged for `tail.rotate_wait`.
+//!
+//! Partial last lines wait for their newline; lines longer than
+//! `limits.max_line_bytes` are skipped and counted (the chunk reader's
+//! follow mode). Between polls the tailer waits for an inotify event, a
+//! control request or `tail.poll_interval`, whichever comes first; with
+//! `tail.watch = "poll"` or without inotify it just polls.
+
+mod discover;
+mod file;
+mod registry;
+#[cfg(test)]
+mod tests;
+
+pub use discover::{SourceError, SourceSpec};
+pub use registry::Registry;
+
+use crate::clock::SharedClock;
+use crate::config::{LimitsConfig, ReadFrom, TailConfig, WatchMode};
+use crate::logging::path as safe;
+use crate::parse::{Format, FormatChoice, sniff};
+use crate::source::checkpoint::{FileIdentity, Position};
+use crate::source::fingerprint::{FileKey, Fingerprint};
+use crate::source::{ChunkReaderBuilder, ChunkSink, FileTable};
+use crate::telemetry::{Health, Metrics};
+use file::{Polled, Reading, SharedFile, State, Tracked, is_compressed};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How many bytes of a new file format sniffing looks at.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// What the tailer needs from its surroundings between polls.
+pub trait Waiter {
+    /// Whether to stop (shutdown or reload).
+    fn should_stop(&self) -> bool;
+    /// Sleeps up to `timeout`; returns early on a file event or a request.
+    fn wait(&self, timeout: Duration);
+}
+
+/// Frozen tailing settings.
+#[derive(Debug, Clone)]
+pub struct TailSettings {
+    /// Poll interval.
+    pub poll_interval: Duration,
+    /// Glob rescan interval.
+    pub rescan_interval: Duration,
+    /// Grace period for rotated-away and deleted files.
+    pub rotate_wait: Duration,
+    /// Fingerprint prefix length.
+    pub fingerprint_bytes: usize,
+    /// Per-file byte budget per poll.
+    pub read_batch_bytes: u64,
+    /// inotify or polling.
+    pub watch: WatchMode,
+    /// Chunking (follow mode, max line, chunk size).
+    pub reader: ChunkReaderBuilder,
+}
+
+impl TailSettings {
+    /// Settings from `[tail]` and `[limits]`.
+    pub fn from_config(tail: &TailConfig, limits: &LimitsConfig) -> Self {
+        TailSettings {
+            poll_interval: tail.poll_interval.0.max(Duration::from_millis(1)),
+            rescan_interval: tail.rescan_interval.0,
+            rotate_wait: tail.rotate_wait.0,
+            fingerprint_bytes: tail.fingerprint_bytes.max(1),
+            read_batch_bytes: tail.read_batch_bytes.0.max(1),
+            watch: tail.watch,
+            reader: ChunkReaderBuilder::default()
+                .max_line(limits.max_line_bytes)
+                .follow(true),
+        }
+    }
+}
+
+/// Whether a poll found work.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing new: wait before the next poll.
+    Idle,
+    /// Read something, or more is waiting: poll again at once.
+    Busy,
+    /// The pipeline stopped taking chunks.
+    Stopped,
+}
+
+/// A source with what the tailer learned about it at startup.
+#[derive(Debug)]
+struct Source {
+    spec: SourceSpec,
+    /// Not tailed by an earlier run: `read_from` applies to its files.
+    fresh: bool,
+    /// Last listing error, reported once.
+    error: Option<String>,
+}
+
+/// Follows the files of the configured sources. See the module docs.
+pub struct Tailer {
+    settings: TailSettings,
+    sources: Vec<Source>,
+    table: Arc<FileTable>,
+    registry: Arc<Registry>,
+    files: Vec<Tracked>,
+    /// Compressed files matched by a glob: left alone (seen flag).
+    ignored: HashMap<FileKey, bool>,
+    metrics: Metrics,
+    health: Health,
+    clock: SharedClock,
+    first_scan: bool,
+    next_rescan: Instant,
+    rescan: Arc<AtomicBool>,
+    watcher: Option<notify::RecommendedWatcher>,
+    watched: HashSet<PathBuf>,
+}
+
+impl std::fmt::Debug for Tailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tailer")
+            .field("sources", &self.sources)
+            .field("files", &self.files.len())
+            .finish()
+    }
+}
+
+impl Tailer {
+    /// A tailer over `sources`, resuming from the checkpoints in `registry`.
+    pub fn new(
+        settings: TailSettings,
+        sources: Vec<SourceSpec>,
+        table: Arc<FileTable>,
+        registry: Arc<Registry>,
+        metrics: Metrics,
+        health: Health,
+        clock: SharedClock,
+    ) -> Self {
+        let now = clock.now();
+        let mut t = Tailer {
+            settings,
+            sources: Vec::new(),
+            table,
+            registry,
+            files: Vec::new(),
+            ignored: HashMap::new(),
+            metrics,
+            health,
+            clock,
+            first_scan: true,
+            next_rescan: now,
+            rescan: Arc::new(AtomicBool::new(true)),
+            watcher: None,
+            watched: HashSet::new(),
+        };
+        t.set_sources(sources);
+        t
+    }
+
+    /// Replaces the sources (config reload). Files of sources that are
+    /// gone are closed (their checkpoints stay); new sources are scanned
+    /// at the next poll.
+    pub fn set_sources(&mut self, specs: Vec<SourceSpec>) {
+        let old: Vec<Arc<str>> = self.sources.iter().map(|s| s.spec.name.clone()).collect();
+        let sources: Vec<Source> = specs
+            .into_iter()
+            .map(|spec| Source {
+                fresh: !self.registry.knows_source(&spec.name),
+                spec,
+                error: None,
+            })
+            .collect();
+        for s in &sources {
+            self.registry.add_source(&s.spec.name);
+        }
+        let index: HashMap<Arc<str>, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.spec.name.clone(), i))
+            .collect();
+        let mut kept = Vec::with_capacity(self.files.len());
+        for mut t in self.files.drain(..) {
+            match old.get(t.source).and_then(|n| index.get(n)) {
+                Some(&i) => {
+                    t.source = i;
+                    kept.push(t);
+                }
+                None => {
+                    if let State::Reading(r) = &t.state {
+                        self.registry.close(&r.id);
+                    }
+                }
+            }
+        }
+        self.files = kept;
+        self.sources = sources;
+        self.rescan.store(true, Ordering::SeqCst);
+    }
+
+    /// Starts inotify watches on the sources' directories; `wake` is called
+    /// on every event. Without inotify (or with `tail.watch = "poll"`)
+    /// polling alone goes on, and this says why.
+    pub fn enable_watch(&mut self, wake: Arc<dyn Fn() + Send + Sync>) {
+        if self.settings.watch == WatchMode::Poll {
+            crate::info!(
+                "tail: polling every {:?} (tail.watch = \"poll\")",
+                self.settings.poll_interval
+            );
+            return;
+        }
+        let rescan = self.rescan.clone();
+        let handler = move |res: notify::Result<notify::Event>| {
+            use notify::EventKind;
+            if let Ok(ev) = res {
+                match ev.kind {
+                    EventKind::Modify(notify::event::ModifyKind::Data(_)) => {}
+                    EventKind::Access(_) => return,
+                    _ => rescan.store(true, Ordering::SeqCst),
+                }
+            }
+            wake();
+        };
+        match notify::recommended_watcher(handler) {
+            Ok(w) => {
+                self.watcher = Some(w);
+                self.watch_dirs();
+            }
+            Err(e) => crate::warn!(
+                "tail: inotify unavailable ({e}); polling every {:?}",
+                self.settings.poll_interval
+            ),
+        }
+    }
+
+    /// Adds watches for source directories not watched yet (they may
+    /// appear after startup).
+    fn watch_dirs(&mut self) {
+        use notify::{RecursiveMode, Watcher};
+        let Some(w) = self.watcher.as_mut() else {
+            return;
+        };
+        for s in &self.sources {
+            let dir = s.spec.watch_dir().to_path_buf();
+            if self.watched.contains(&dir) {
+                continue;
+            }
+            let mode = if s.spec.depth > 1 {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            if w.watch(&dir, mode).is_ok() {
+                self.watched.insert(dir);
+            }
+        }
+    }
+
+    /// Polls until the waiter says stop or the pipeline stops.
+    pub fn run(&mut self, sink: &mut dyn ChunkSink, waiter: &dyn Waiter) {
+        while !waiter.should_stop() {
+            match self.poll(sink) {
+                Step::Stopped => return,
+                Step::Busy => {}
+                Step::Idle => waiter.wait(self.settings.poll_interval),
+            }
+        }
+    }
+
+    /// One round: rescan if due, identify new files, read every file.
+    pub fn poll(&mut self, sink: &mut dyn ChunkSink) -> Step {
+        let now = self.clock.now();
+        if self.rescan.swap(false, Ordering::SeqCst) || now >= self.next_rescan {
+            self.discover(now);
+        }
+        self.resolve_awaiting(now);
+        let mut busy = false;
+        // A source whose earlier file still has unread data waits: a file
+        // rotated away is finished before its successor is read.
+        let mut backlog = vec![false; self.sources.len()];
+        let mut i = 0;
+        while i < self.files.len() {
+            let t = &mut self.files[i];
+            if backlog[t.source] {
+                i += 1;
+                continue;
+            }
+            let nlink = match t.nlink() {
+                Ok(n) => n,
+                Err(e) => {
+                    crate::warn!("tail: {}: {e}", safe(&t.path));
+                    i += 1;
+                    continue;
+                }
+            };
+            match &t.state {
+                State::Reading(_) => {}
+                State::Awaiting { .. } | State::Shadow { .. } => {
+                    // Identified in resolve_awaiting; shadows of a file that
+                    // went away are dropped.
+                    if t.orphaned(nlink) && matches!(t.state, State::Shadow { .. }) {
+                        self.files.remove(i);
+                        continue;
+                    }
+                    i += 1;
+                    continue;
+                }
+            }
+            match t.poll(sink, self.settings.read_batch_bytes, now) {
+                Ok(Polled::Stopped) => return Step::Stopped,
+                Ok(Polled::Truncated) => {
+                    self.truncated(i, now);
+                    // Files were moved around: start the next round at once.
+                    return Step::Busy;
+                }
+                Ok(Polled::Read { bytes, more }) => {
+                    busy |= more;
+                    let t = &self.files[i];
+                    backlog[t.source] |= more;
+                    if bytes == 0
+                        && t.orphaned(nlink)
+                        && now.saturating_duration_since(t.changed_at) >= self.settings.rotate_wait
+                    {
+                        if !self.finish(i, sink) {
+                            return Step::Stopped;
+                        }
+                        continue;
+                    }
+                }
+                Err(e) => crate::warn!("tail: reading {}: {e}", safe(&self.files[i].path)),
+            }
+            i += 1;
+        }
+        self.report();
+        if busy { Step::Busy } else { Step::Idle }
+    }
+
+    /// Expands every glob; opens new files, notes renames and files gone.
+    fn discover(&mut self, now: Instant) {
+        self.next_rescan = now + self.settings.rescan_interval;
+        self.watch_dirs();
+        let mut found: Vec<(FileKey, usize, PathBuf, u64, Option<std::time::SystemTime>)> =
+            Vec::new();
+        let mut keys = HashSet::new();
+        for (si, s) in self.sources.iter_mut().enumerate() {
+            match s.spec.expand() {
+                Ok(list) => {
+                    if s.error.take().is_some() {
+                        crate::info!("source {}: {} is readable again", s.spec.name, s.spec.glob);
+                        self.health.clear(&format!("source/{}", s.spec.name));
+                    }
+                    for (p, m) in list {
+                        let key = FileKey::of(&m);
+                        // A file matched by two sources belongs to the first.
+                        if keys.insert(key) {
+                            found.push((key, si, p, m.len(), m.modified().ok()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let msg = format!("cannot list {}: {e}", safe(s.spec.watch_dir()));
+                    if s.error.as_deref() != Some(&msg) {
+                        crate::warn!("source {}: {msg}", s.spec.name);
+                        self.health.set(&format!("source/{}", s.spec.name), &msg);
+                    }
+                    s.error = Some(msg);
+                }
+            }
+        }
+        for t in &mut self.files {
+            t.seen = false;
+        }
+        for seen in self.ignored.values_mut() {
+            *seen = false;
+        }
+        // New files are read oldest first (rotated files before the live one).
+        found.sort_by(|a, b| (a.4, &a.2).cmp(&(b.4, &b.2)));
+        for (key, si, path, size, _) in found {
+            if let Some(seen) = self.ignored.get_mut(&key) {
+                *seen = true;
+                continue;
+            }
+            if let Some(t) = self.files.iter_mut().find(|t| t.key == key) {
+                t.seen = true;
+                if t.path != path {
+                    crate::info!("tail: {} was renamed to {}", safe(&t.path), safe(&path));
+                    self.metrics
+                        .source_rotations
+                        .with_label_values(&[&self.sources[t.source].spec.name, "rename"])
+                        .inc();
+                    t.path = path;
+                }
+                continue;
+            }
+            let file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) => {
+                    crate::warn!("tail: cannot open {}: {e}", safe(&path));
+                    continue;
+                }
+            };
+            // Replaced between listing and opening: the next scan sees it.
+            if file.metadata().map(|m| FileKey::of(&m)).ok() != Some(key) {
+                continue;
+            }
+            if is_compressed(&file) {
+                crate::info!("tail: {} is compressed; not tailed", safe(&path));
+                self.ignored.insert(key, true);
+                continue;
+            }
+            crate::debug!("tail: found {}", safe(&path));
+            self.files.push(Tracked {
+                key,
+                path,
+                source: si,
+                file: Arc::new(file),
+                seen: true,
+                state: State::Awaiting {
+                    initial: self.first_scan,
+                },
+                size,
+                changed_at: now,
+            });
+        }
+        self.ignored.retain(|_, seen| *seen);
+        self.first_scan = false;
+    }
+
+    /// Identifies files whose first line became complete. Exact checkpoint
+    /// matches go first, so an original claims its checkpoint before a copy
+    /// of it is considered.
+    fn resolve_awaiting(&mut self, now: Instant) {
+        let mut ready: Vec<(usize, Fingerprint, bool)> = Vec::new();
+        let mut drop: Vec<usize> = Vec::new();
+        for (i, t) in self.files.iter_mut().enumerate() {
+            if !matches!(t.state, State::Awaiting { .. }) {
+                continue;
+            }
+            let meta = t.file.metadata();
+            let (size, nlink) = match &meta {
+                Ok(m) => (m.len(), std::os::unix::fs::MetadataExt::nlink(m)),
+                Err(_) => (t.size, 0),
+            };
+            if size != t.size {
+                t.size = size;
+                t.changed_at = now;
+            }
+            let idle = now.saturating_duration_since(t.changed_at) >= self.settings.rotate_wait;
+            let finishing = t.orphaned(nlink) && idle;
+            if is_compressed(&t.file) {
+                drop.push(i);
+                continue;
+            }
+            match Fingerprint::read(&t.file, self.settings.fingerprint_bytes, finishing) {
+                Ok(Some(fp)) => {
+                    let exact = self
+                        .registry
+                        .position(&FileIdentity { key: t.key, fp })
+                        .is_some();
+                    ready.push((i, fp, exact));
+                }
+                Ok(None) if finishing => drop.push(i),
+                Ok(None) => {}
+                Err(e) => crate::warn!("tail: {}: {e}", safe(&t.path)),
+            }
+        }
+        ready.sort_by_key(|(_, _, exact)| !*exact);
+        for (i, fp, _) in ready {
+            self.decide(i, fp);
+        }
+        for i in drop.into_iter().rev() {
+            self.files.remove(i);
+        }
+    }
+
+    /// Decides where file `i` with fingerprint `fp` starts (module docs, 2).
+    fn decide(&mut self, i: usize, fp: Fingerprint) {
+        let key = self.files[i].key;
+        let id = FileIdentity { key, fp };
+        let copy_of_live = self
+            .files
+            .iter()
+            .any(|u| u.key != key && matches!(&u.state, State::Reading(r) if r.id.fp == fp));
+        if copy_of_live {
+            crate::debug!(
+                "tail: {} is a copy of a file being read; held back",
+                safe(&self.files[i].path)
+            );
+            self.files[i].state = State::Shadow { fp };
+            return;
+        }
+        if let Some(pos) = self.registry.position(&id) {
+            self.start_reading(i, id, pos.offset, pos.line, false);
+            return;
+        }
+        if let Some((_, pos)) = self.registry.find_by_fingerprint(fp, |o| o.key != key) {
+            crate::info!(
+                "tail: {} continues a file read before (same first line); resuming at offset {}",
+                safe(&self.files[i].path),
+                pos.offset
+            );
+            self.start_reading(i, id, pos.offset, pos.line, true);
+            return;
+        }
+        let t = &self.files[i];
+        let src = &self.sources[t.source];
+        let initial = matches!(t.state, State::Awaiting { initial: true });
+        let (offset, line) = if initial && src.fresh && src.spec.read_from == ReadFrom::End {
+            end_position(&t.file).unwrap_or((0, 1))
+        } else {
+            (0, 1)
+        };
+        self.start_reading(i, id, offset, line, true);
+    }
+
+    /// Opens file `i` as a pipeline input from `offset`/`line`.
+    fn start_reading(&mut self, i: usize, id: FileIdentity, offset: u64, line: u64, reset: bool) {
+        let t = &mut self.files[i];
+        let spec = &self.sources[t.source].spec;
+        if let Err(e) = (&*t.file).seek(SeekFrom::Start(offset)) {
+            crate::warn!("tail: {}: {e}", safe(&t.path));
+            return;
+        }
+        let (format, detected) = match spec.format {
+            FormatChoice::Fixed(f) => (f, false),
+            FormatChoice::Auto => (sniff_file(&t.file).unwrap_or(Format::Combined), true),
+        };
+        let path = t.path.display().to_string();
+        let info = self.table.register(&path, &spec.name, format, detected);
+        let pos = Position {
+            offset,
+            line,
+            path: path.clone(),
+            source: spec.name.to_string(),
+            closed_at: None,
+        };
+        self.registry.open(info.id, id, pos, reset);
+        crate::debug!("tail: reading {} from offset {offset}", safe(&t.path));
+        let reader = self
+            .settings
+            .reader
+            .build(info, SharedFile(t.file.clone()), offset, line);
+        t.state = State::Reading(Box::new(Reading { id, reader }));
+    }
+
+    /// File `i` was truncated: finish its copy if one is known, then read
+    /// it again from the start under a new identity.
+    fn truncated(&mut self, i: usize, now: Instant) {
+        let State::Reading(r) =
+            std::mem::replace(&mut self.files[i].state, State::Awaiting { initial: false })
+        else {
+            return;
+        };
+        let key = self.files[i].key;
+        let (offset, line) = (r.reader.offset(), r.reader.next_line());
+        let unread = self.files[i].size.saturating_sub(offset);
+        let path = self.files[i].path.clone();
+        self.metrics
+            .source_rotations
+            .with_label_values(&[&self.sources[self.files[i].source].spec.name, "truncate"])
+            .inc();
+        // copytruncate copies before it truncates: look for the copy now
+        // (discovery only appends, so `i` stays valid).
+        self.discover(now);
+        let fp_bytes = self.settings.fingerprint_bytes;
+        let copy = self.files.iter().position(|s| {
+            s.key != key
+                && match s.state {
+                    State::Shadow { fp } => fp == r.id.fp,
+                    State::Awaiting { .. } => {
+                        Fingerprint::read(&s.file, fp_bytes, false).ok().flatten() == Some(r.id.fp)
+                    }
+                    State::Reading(_) => false,
+                }
+        });
+        match copy {
+            Some(j) => {
+                crate::info!(
+                    "tail: {} was truncated (copytruncate); reading its copy {} from offset {offset}",
+                    safe(&path),
+                    safe(&self.files[j].path)
+                );
+                self.promote(j, r.id.fp, offset, line);
+                // The copy's rest comes before the truncated file's new lines.
+                let s = self.files.remove(j);
+                let at = if j < i { i - 1 } else { i };
+                self.files.insert(at, s);
+            }
+            None if unread > 0 => crate::warn!(
+                "tail: {} was truncated at offset {offset} with up to {unread} bytes unread, and no copy matches a source glob: they are lost",
+                safe(&path)
+            ),
+            None => crate::info!(
+                "tail: {} was truncated; reading it from the start",
+                safe(&path)
+            ),
+        }
+        self.registry.close(&r.id);
+        if let Some(t) = self.files.iter_mut().find(|t| t.key == key) {
+            let _ = (&*t.file).seek(SeekFrom::Start(0));
+            t.size = 0;
+            t.changed_at = now;
+        }
+    }
+
+    /// Starts reading shadow `j` (a copy of a file with fingerprint `fp`)
+    /// where the original was.
+    fn promote(&mut self, j: usize, fp: Fingerprint, offset: u64, line: u64) {
+        let id = FileIdentity {
+            key: self.files[j].key,
+            fp,
+        };
+        self.start_reading(j, id, offset, line, true);
+    }
+
+    /// File `i` was rotated away or deleted and stayed unchanged: emit its
+    /// last partial line, close it, and let a copy of it take over.
+    fn finish(&mut self, i: usize, sink: &mut dyn ChunkSink) -> bool {
+        let mut t = self.files.remove(i);
+        let ok = match t.finish(sink) {
+            Ok(ok) => ok,
+            Err(e) => {
+                crate::warn!("tail: finishing {}: {e}", safe(&t.path));
+                true
+            }
+        };
+        if let State::Reading(r) = &t.state {
+            crate::info!("tail: finished {} (rotated away or deleted)", safe(&t.path));
+            self.registry.close(&r.id);
+            let (offset, line) = (r.reader.offset(), r.reader.next_line());
+            if let Some(j) = self
+                .files
+                .iter()
+                .position(|s| matches!(s.state, State::Shadow { fp } if fp == r.id.fp))
+            {
+                self.promote(j, r.id.fp, offset, line);
+            }
+        }
+        ok
+    }
+
+    /// Updates per-source gauges: files followed and bytes not yet read.
+    fn report(&self) {
+        let mut lag = vec![0i64; self.sources.len()];
+        let mut files = vec![0i64; self.sources.len()];
+        for t in &self.files {
+            files[t.source] += 1;
+            let done = match &t.state {
+                State::Reading(r) => r.reader.read_position(),
+                State::Shadow { .. } => t.size,
+                State::Awaiting { .. } => 0,
+            };
+            lag[t.source] += i64::try_from(t.size.saturating_sub(done)).unwrap_or(i64::MAX);
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            let name: &str = &s.spec.name;
+            self.metrics
+                .source_lag
+                .with_label_values(&[name])
+                .set(lag[i]);
+            self.metrics
+                .source_files
+                .with_label_values(&[name])
+                .set(files[i]);
+        }
+    }
+
+    /// Files being read: (path, offset) in reading order (tests, debugging).
+    pub fn positions(&self) -> Vec<(PathBuf, u64)> {
+        self.files
+            .iter()
+            .filter_map(|t| match &t.state {
+                State::Reading(r) => Some((t.path.clone(), r.reader.offset())),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The format of a file from its first bytes (complete lines only).
+fn sniff_file(file: &File) -> Option<Format> {
+    let mut buf = vec![0u8; SNIFF_BYTES];
+    let n = file.read_at(&mut buf, 0).ok()?;
+    buf.truncate(n);
+    let end = memchr::memrchr(b'\n', &buf)?;
+    sniff(&buf[..=end])
+}
+
+/// Offset after the file's last complete line, and that line's number + 1
+/// (`read_from = "end"`; counting lines reads the file once).
+fn end_position(file: &File) -> std::io::Result<(u64, u64)> {
+    let mut buf = vec![0u8; 128 * 1024];
+    let mut offset = 0u64;
+    let mut after_last_nl = 0u64;
+    let mut lines = 0u64;
+    loop {
+        let n = file.read_at(&mut buf, offset)?;
+        if n == 0 {
+            break;
+        }
+        for p in memchr::memchr_iter(b'\n', &buf[..n]) {
+            lines += 1;
+            after_last_nl = offset + p as u64 + 1;
+        }
+        offset += n as u64;
+    }
+    Ok((after_last_nl, lines + 1))
+}
