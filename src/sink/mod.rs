@@ -8,9 +8,15 @@
 //! [`crate::config::SinkConfig`], and a case where sinks are built from
 //! config (see `docs/ARCHITECTURE.md`).
 
+pub mod backoff;
 mod jsonl;
+pub mod queue;
+pub mod render;
+pub mod spool;
+pub mod transport;
 
 pub use jsonl::JsonLinesSink;
+pub use queue::{QueuedSink, SinkQueue, spawn_worker};
 
 use crate::alert::Alert;
 
@@ -26,6 +32,12 @@ pub enum SinkError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// A queued sink was aborted (shutdown timeout): the batch was not taken.
+    #[error("sink {sink}: aborted")]
+    Aborted {
+        /// Sink name.
+        sink: String,
     },
 }
 
