@@ -25,6 +25,7 @@
 pub mod alert;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod detect;
 pub mod enrich;
 pub mod event;

@@ -139,7 +139,11 @@ mod tests {
         for n in 0..10u32 {
             let cap = (Duration::from_millis(100) * 2u32.pow(n)).min(Duration::from_secs(2));
             let d = b.next_delay(None);
-            assert!(d >= cap / 2 && d <= cap, "attempt {n}: {d:?} not in [{:?}, {cap:?}]", cap / 2);
+            assert!(
+                d >= cap / 2 && d <= cap,
+                "attempt {n}: {d:?} not in [{:?}, {cap:?}]",
+                cap / 2
+            );
             assert!(cap >= prev_cap);
             prev_cap = cap;
         }
@@ -155,16 +159,25 @@ mod tests {
     fn retry_after_is_honoured_but_capped() {
         let mut b = Backoff::new(Duration::from_millis(10), Duration::from_secs(30), 1);
         assert!(b.next_delay(Some(Duration::from_secs(3))) >= Duration::from_secs(3));
-        assert_eq!(b.next_delay(Some(Duration::from_secs(3600))), Duration::from_secs(30));
+        assert_eq!(
+            b.next_delay(Some(Duration::from_secs(3600))),
+            Duration::from_secs(30)
+        );
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_767);
-        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
         // RFC 9110's example date, 10 s after `now`.
         assert_eq!(
             parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now),
             Some(Duration::from_secs(10))
         );
         assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + Duration::from_secs(60)),
+            parse_retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                now + Duration::from_secs(60)
+            ),
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);

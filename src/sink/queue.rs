@@ -132,7 +132,9 @@ impl SinkQueue {
             let mem_room = st.mem_bytes + bytes <= self.memory_max;
             // A batch bigger than everything is taken alone so reading goes on.
             let alone = spool_empty && st.mem.is_empty();
-            if spool_empty && (mem_room || alone && !st.spool.as_ref().is_some_and(|s| s.fits(bytes))) {
+            if spool_empty
+                && (mem_room || alone && !st.spool.as_ref().is_some_and(|s| s.fits(bytes)))
+            {
                 st.enqueued += 1;
                 let seq = st.enqueued;
                 st.mem_bytes += bytes;
@@ -150,8 +152,14 @@ impl SinkQueue {
                         break Ok(());
                     }
                     Err(e) => {
-                        crate::warn!("sink {}: cannot spool ({e}); waiting for room in memory", self.name);
-                        self.health.set(&format!("spool/{}", self.name), &format!("cannot write: {}", e.kind()));
+                        crate::warn!(
+                            "sink {}: cannot spool ({e}); waiting for room in memory",
+                            self.name
+                        );
+                        self.health.set(
+                            &format!("spool/{}", self.name),
+                            &format!("cannot write: {}", e.kind()),
+                        );
                     }
                 }
             }
@@ -291,7 +299,9 @@ pub fn spawn_worker(
         retry: RetryState::new(backoff),
         clock,
     };
-    std::thread::Builder::new().name(name).spawn(move || w.run())
+    std::thread::Builder::new()
+        .name(name)
+        .spawn(move || w.run())
 }
 
 struct Worker {
@@ -322,7 +332,10 @@ impl Worker {
                     }
                     Item::Spool(_) => {
                         if let Some(Err(e)) = st.spool.as_mut().map(Spool::pop_front) {
-                            crate::warn!("sink {}: cannot remove a delivered spool file: {e}", q.name);
+                            crate::warn!(
+                                "sink {}: cannot remove a delivered spool file: {e}",
+                                q.name
+                            );
                         }
                     }
                 },
@@ -394,7 +407,9 @@ impl Worker {
                 if q.abort.load(Ordering::SeqCst) {
                     return Outcome::Aborted(from);
                 }
-                let wait = at.saturating_duration_since(now).min(Duration::from_millis(200));
+                let wait = at
+                    .saturating_duration_since(now)
+                    .min(Duration::from_millis(200));
                 drop(q.cond.wait_timeout(st, wait));
                 if q.abort.load(Ordering::SeqCst) {
                     return Outcome::Aborted(from);

@@ -71,7 +71,10 @@ mod tests {
         let json = serde_json::to_string(&serde_json::json!({ "m": hostile })).unwrap();
         let safe = escape_json(json);
         assert!(!safe.chars().any(is_unsafe_char), "{safe}");
-        assert!(safe.contains("\\u009b") && safe.contains("\\u202e"), "{safe}");
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\u202e"),
+            "{safe}"
+        );
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back["m"], hostile);
         assert_eq!(escape_text("a\u{1b}b"), "a\\u{1b}b");

@@ -112,7 +112,11 @@ impl Spool {
         let path = self.path(id);
         let tmp = path.with_extension("tmp");
         let mut data = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 32);
-        writeln!(data, "{{\"picket_spool\":{VERSION},\"count\":{}}}", lines.len())?;
+        writeln!(
+            data,
+            "{{\"picket_spool\":{VERSION},\"count\":{}}}",
+            lines.len()
+        )?;
         for l in lines {
             data.extend_from_slice(l.as_bytes());
             data.push(b'\n');
@@ -136,7 +140,10 @@ impl Spool {
 
     /// Puts a batch before every waiting one (it is older).
     pub fn push_front(&mut self, lines: &[String]) -> io::Result<()> {
-        let id = self.files.front().map_or(FIRST_ID, |(id, _)| id.saturating_sub(1));
+        let id = self
+            .files
+            .front()
+            .map_or(FIRST_ID, |(id, _)| id.saturating_sub(1));
         let n = self.write(id, lines)?;
         self.files.push_front((id, n));
         self.bytes += n;
@@ -191,7 +198,11 @@ fn read_batch(path: &Path) -> Result<Vec<String>, (String, usize)> {
         .next()
         .and_then(|h| serde_json::from_str(h).ok())
         .ok_or(("no header".to_string(), 0))?;
-    if header.get("picket_spool").and_then(serde_json::Value::as_u64) != Some(VERSION) {
+    if header
+        .get("picket_spool")
+        .and_then(serde_json::Value::as_u64)
+        != Some(VERSION)
+    {
         return Err(("unknown version".into(), 0));
     }
     let count = header

@@ -30,13 +30,18 @@ impl Transport for Scripted {
 }
 
 fn batch(from: usize, n: usize) -> Vec<String> {
-    (from..from + n).map(|i| format!("{{\"n\":{i:06}}}")).collect()
+    (from..from + n)
+        .map(|i| format!("{{\"n\":{i:06}}}"))
+        .collect()
 }
 
 fn wait_for(what: &str, f: impl Fn() -> bool) {
     let t = Instant::now();
     while !f() {
-        assert!(t.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
 }
@@ -68,7 +73,11 @@ fn retries_until_delivered_in_order_and_counts() {
         q.push(batch(i * 3, 3)).unwrap();
     }
     wait_for("retries", || dest.calls.load(Ordering::SeqCst) >= 4);
-    assert_eq!(q.durable(), 0, "nothing durable while failing without a spool");
+    assert_eq!(
+        q.durable(),
+        0,
+        "nothing durable while failing without a spool"
+    );
     dest.down.store(false, Ordering::SeqCst);
     q.close();
     h.join().unwrap();
@@ -76,7 +85,10 @@ fn retries_until_delivered_in_order_and_counts() {
     assert_eq!(q.durable(), 5);
     let l = ["t"];
     assert!(m.sink_retries.with_label_values(&l).get() >= 3);
-    assert_eq!(m.sink_deliveries.with_label_values(&["t", "success"]).get(), 15);
+    assert_eq!(
+        m.sink_deliveries.with_label_values(&["t", "success"]).get(),
+        15
+    );
     assert_eq!(m.sink_queue_bytes.with_label_values(&l).get(), 0);
 }
 
@@ -105,7 +117,11 @@ fn memory_then_spool_then_backpressure_and_nothing_lost() {
     pusher.join().unwrap().unwrap();
     q.close();
     h.join().unwrap();
-    assert_eq!(*dest.got.lock().unwrap(), batch(0, 12), "in order, exactly once");
+    assert_eq!(
+        *dest.got.lock().unwrap(),
+        batch(0, 12),
+        "in order, exactly once"
+    );
     assert!(m.sink_backpressure.with_label_values(&["t"]).get() > 0.1);
     assert!(q.is_drained());
 }
@@ -136,6 +152,9 @@ fn rejected_alerts_are_dropped_and_counted() {
     q.push(batch(0, 3)).unwrap();
     q.close();
     h.join().unwrap();
-    assert_eq!(m.sink_dropped.with_label_values(&["t", "rejected"]).get(), 3);
+    assert_eq!(
+        m.sink_dropped.with_label_values(&["t", "rejected"]).get(),
+        3
+    );
     assert_eq!(q.durable(), 1);
 }

@@ -112,9 +112,8 @@ impl FileTransport {
 
 impl Transport for FileTransport {
     fn send(&mut self, alerts: &[String]) -> Result<(), SendError> {
-        self.write(alerts).map_err(|e| {
-            SendError::transient(format!("{}: {e}", crate::logging::path(&self.path)))
-        })
+        self.write(alerts)
+            .map_err(|e| SendError::transient(format!("{}: {e}", crate::logging::path(&self.path))))
     }
 }
 

@@ -27,7 +27,9 @@ fn agent(timeout: Duration) -> ureq::Agent {
 }
 
 fn check_url(url: &str) -> Result<(), String> {
-    let uri: ureq::http::Uri = url.parse().map_err(|e| format!("invalid url `{url}`: {e}"))?;
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|e| format!("invalid url `{url}`: {e}"))?;
     match uri.scheme_str() {
         Some("http") | Some("https") => Ok(()),
         _ => Err(format!("invalid url `{url}`: use http:// or https://")),
@@ -174,7 +176,11 @@ fn label_name(s: &str) -> String {
 /// Alertmanager alert; the rest goes into annotations. `startsAt` is now:
 /// the event may be old (a backlog), and an alert starting in the past
 /// would resolve at once.
-pub fn postable_alert(line: &str, now: OffsetDateTime, resolve_after: Duration) -> serde_json::Value {
+pub fn postable_alert(
+    line: &str,
+    now: OffsetDateTime,
+    resolve_after: Duration,
+) -> serde_json::Value {
     use serde_json::{Map, Value, json};
     let a: Value = serde_json::from_str(line).unwrap_or(Value::Null);
     let s = |v: &Value| v.as_str().map(str::to_string).unwrap_or_default();

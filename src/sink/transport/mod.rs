@@ -78,16 +78,15 @@ pub fn build(label: &str, cfg: &SinkConfig) -> Result<Box<dyn Transport>, Transp
             FileTransport::open(&c.path, c.rotate_bytes.0, c.rotate_keep)
                 .map_err(|e| err(format!("{}: {e}", crate::logging::path(&c.path))))?,
         ),
-        SinkConfig::Webhook(c) => Box::new(
-            WebhookTransport::new(&c.url, c.batch_max_alerts, c.timeout.0).map_err(err)?,
-        ),
+        SinkConfig::Webhook(c) => {
+            Box::new(WebhookTransport::new(&c.url, c.batch_max_alerts, c.timeout.0).map_err(err)?)
+        }
         SinkConfig::Alertmanager(c) => Box::new(
             AlertmanagerTransport::new(&c.url, c.batch_max_alerts, c.timeout.0, c.resolve_after.0)
                 .map_err(err)?,
         ),
         SinkConfig::Syslog(c) => Box::new(
-            SyslogTransport::new(&c.address, &c.facility, &c.app_name, c.timeout.0)
-                .map_err(err)?,
+            SyslogTransport::new(&c.address, &c.facility, &c.app_name, c.timeout.0).map_err(err)?,
         ),
     })
 }

@@ -96,10 +96,15 @@ impl std::fmt::Debug for SyslogTransport {
 
 impl SyslogTransport {
     /// A transport to `udp://host:port` or `tcp://host:port`.
-    pub fn new(address: &str, facility: &str, app: &str, timeout: Duration) -> Result<Self, String> {
-        let (proto, rest) = address
-            .split_once("://")
-            .ok_or_else(|| format!("address `{address}`: expected udp://host:port or tcp://host:port"))?;
+    pub fn new(
+        address: &str,
+        facility: &str,
+        app: &str,
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let (proto, rest) = address.split_once("://").ok_or_else(|| {
+            format!("address `{address}`: expected udp://host:port or tcp://host:port")
+        })?;
         let addr = rest
             .to_socket_addrs()
             .map_err(|e| format!("address `{address}`: {e}"))?
@@ -112,7 +117,11 @@ impl SyslogTransport {
             .ok_or_else(|| format!("unknown facility `{facility}`"))?;
         let conn = match proto {
             "udp" => {
-                let bind = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+                let bind = if addr.is_ipv4() {
+                    "0.0.0.0:0"
+                } else {
+                    "[::]:0"
+                };
                 let s = UdpSocket::bind(bind).map_err(|e| format!("udp socket: {e}"))?;
                 s.connect(addr).map_err(|e| format!("udp connect: {e}"))?;
                 Conn::Udp(s)
@@ -200,24 +209,42 @@ mod tests {
 
     #[test]
     fn formats_rfc5424_with_escaped_structured_data() {
-        let t = SyslogTransport::new("udp://127.0.0.1:9", "local3", "pick et", Duration::from_secs(1))
-            .unwrap();
+        let t = SyslogTransport::new(
+            "udp://127.0.0.1:9",
+            "local3",
+            "pick et",
+            Duration::from_secs(1),
+        )
+        .unwrap();
         let now = OffsetDateTime::from_unix_timestamp(1_772_438_401).unwrap();
         let m = t.format(LINE, now);
         // local3 (19) * 8 + err (3) = 155.
         assert!(m.starts_with("<155>1 2026-03-02T08:00:01Z "), "{m}");
         assert!(m.contains(" picket "), "app name without spaces: {m}");
-        assert!(m.contains(r#"rule="r\"\]x" level="high" kind="match"]"#), "{m}");
+        assert!(
+            m.contains(r#"rule="r\"\]x" level="high" kind="match"]"#),
+            "{m}"
+        );
         assert!(!m.chars().any(|c| c.is_control()), "{m}");
-        assert!(SyslogTransport::new("udp://127.0.0.1:9", "nope", "p", Duration::from_secs(1)).is_err());
-        assert!(SyslogTransport::new("127.0.0.1:9", "local0", "p", Duration::from_secs(1)).is_err());
+        assert!(
+            SyslogTransport::new("udp://127.0.0.1:9", "nope", "p", Duration::from_secs(1)).is_err()
+        );
+        assert!(
+            SyslogTransport::new("127.0.0.1:9", "local0", "p", Duration::from_secs(1)).is_err()
+        );
     }
 
     #[test]
     fn delivers_over_udp_and_tcp() {
         let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
         let addr = udp.local_addr().unwrap();
-        let mut t = SyslogTransport::new(&format!("udp://{addr}"), "local0", "picket", Duration::from_secs(1)).unwrap();
+        let mut t = SyslogTransport::new(
+            &format!("udp://{addr}"),
+            "local0",
+            "picket",
+            Duration::from_secs(1),
+        )
+        .unwrap();
         t.send(&[LINE.to_string()]).unwrap();
         let mut buf = [0u8; 4096];
         let n = udp.recv(&mut buf).unwrap();
@@ -225,7 +252,13 @@ mod tests {
 
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
-        let mut t = SyslogTransport::new(&format!("tcp://{addr}"), "local0", "picket", Duration::from_secs(1)).unwrap();
+        let mut t = SyslogTransport::new(
+            &format!("tcp://{addr}"),
+            "local0",
+            "picket",
+            Duration::from_secs(1),
+        )
+        .unwrap();
         t.send(&[LINE.to_string(), LINE.to_string()]).unwrap();
         drop(t);
         let (mut s, _) = l.accept().unwrap();

@@ -558,6 +558,14 @@ impl Tailer {
             closed_at: None,
         };
         self.registry.open(info.id, id, pos, reset);
+        // Series exist from the start (at 0), so dashboards and queries see
+        // a source before its first event.
+        let m = &self.metrics;
+        m.events
+            .with_label_values(&[format.name(), &spec.name])
+            .inc_by(0);
+        m.lines.with_label_values(&[&spec.name]).inc_by(0);
+        m.bytes_read.with_label_values(&[&spec.name]).inc_by(0);
         crate::debug!("tail: reading {} from offset {offset}", safe(&t.path));
         let reader = self
             .settings

@@ -21,10 +21,11 @@ pub struct Registry {
 #[derive(Debug, Default)]
 struct Inner {
     checkpoints: Checkpoints,
-    /// Every pipeline input opened by this process. Entries stay after the
-    /// file is closed, because acks for its last chunks may still be on
-    /// their way (a few dozen bytes per opened file).
-    inputs: HashMap<FileId, FileIdentity>,
+    /// Every pipeline input opened by this process, with the offset it
+    /// started at. Entries stay after the file is closed, because acks for
+    /// its last chunks may still be on their way (a few dozen bytes per
+    /// opened file).
+    inputs: HashMap<FileId, (FileIdentity, u64)>,
 }
 
 impl Registry {
@@ -76,12 +77,12 @@ impl Registry {
     /// existing position (a file read again from its start).
     pub fn open(&self, file: FileId, id: FileIdentity, pos: Position, reset: bool) {
         let mut g = self.lock();
-        g.inputs.insert(file, id);
+        g.inputs.insert(file, (id, pos.offset));
         g.checkpoints.open(id, pos, reset);
     }
 
-    /// The identity input `file` reads.
-    pub fn identity(&self, file: FileId) -> Option<FileIdentity> {
+    /// The identity input `file` reads, and the offset it started at.
+    pub fn input(&self, file: FileId) -> Option<(FileIdentity, u64)> {
         self.lock().inputs.get(&file).copied()
     }
 
@@ -94,7 +95,7 @@ impl Registry {
     /// there) had its alerts delivered durably.
     pub fn commit(&self, file: FileId, offset: u64, line: u64) {
         let mut g = self.lock();
-        if let Some(id) = g.inputs.get(&file).copied() {
+        if let Some((id, _)) = g.inputs.get(&file).copied() {
             g.checkpoints.advance(&id, offset, line);
         }
     }
