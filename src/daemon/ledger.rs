@@ -227,6 +227,7 @@ mod tests {
             path: "a".into(),
             source: "s".into(),
             closed_at: None,
+            head: None,
         };
         registry.open(FileId(0), id, pos, false);
         let l = Ledger::new();

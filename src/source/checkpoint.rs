@@ -22,6 +22,9 @@ pub const CHECKPOINT_FILE: &str = "checkpoints.json";
 /// Version of the checkpoint format written by this build.
 pub const CHECKPOINT_VERSION: u32 = 1;
 
+/// Device number of detached entries (see [`Checkpoints::detach`]).
+pub const DETACHED_DEV: u64 = u64::MAX;
+
 /// Entries of files gone for longer than this (seconds) are forgotten.
 pub const FORGET_AFTER_SECS: u64 = 24 * 3600;
 
@@ -72,6 +75,10 @@ pub struct Position {
     pub source: String,
     /// Unix seconds when the file stopped being tailed, if it did.
     pub closed_at: Option<u64>,
+    /// Hash of the file's first bytes (up to 4 KiB): a file with another
+    /// inode and the same first line must also match this to be taken for
+    /// a copy and resumed here.
+    pub head: Option<Fingerprint>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -96,6 +103,10 @@ struct EntryModel {
     source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     closed_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    head: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    head_len: Option<u32>,
 }
 
 /// The checkpoints of every known file, and the sources tailed before.
@@ -172,6 +183,13 @@ impl Checkpoints {
         for e in m.files {
             let hash = u64::from_str_radix(&e.fingerprint, 16)
                 .map_err(|_| format!("bad fingerprint `{}`", e.fingerprint))?;
+            let head = match (&e.head, e.head_len) {
+                (Some(h), Some(len)) => Some(Fingerprint {
+                    hash: u64::from_str_radix(h, 16).map_err(|_| format!("bad head `{h}`"))?,
+                    len,
+                }),
+                _ => None,
+            };
             let id = FileIdentity {
                 key: FileKey {
                     dev: e.dev,
@@ -189,6 +207,7 @@ impl Checkpoints {
                 path: e.path,
                 source: e.source,
                 closed_at: Some(e.closed_at.unwrap_or(now)),
+                head,
             };
             c.entries.insert(id, pos);
         }
@@ -235,6 +254,7 @@ impl Checkpoints {
                 p.closed_at = None;
                 p.path = pos.path;
                 p.source = pos.source;
+                p.head = pos.head.or(p.head);
             }
             _ => {
                 self.entries.insert(id, pos);
@@ -254,6 +274,16 @@ impl Checkpoints {
         }
     }
 
+    /// Records a longer head of a growing file.
+    pub fn set_head(&mut self, id: &FileIdentity, head: Fingerprint) {
+        if let Some(p) = self.entries.get_mut(id)
+            && p.head != Some(head)
+        {
+            p.head = Some(head);
+            self.dirty = true;
+        }
+    }
+
     /// Marks a file as no longer tailed; it is forgotten later.
     pub fn close(&mut self, id: &FileIdentity, now_unix: u64) {
         if let Some(p) = self.entries.get_mut(id) {
@@ -262,11 +292,31 @@ impl Checkpoints {
         }
     }
 
-    /// Forgets an identity (its file was truncated: the old content is gone).
-    pub fn remove(&mut self, id: &FileIdentity) {
-        if self.entries.remove(id).is_some() {
-            self.dirty = true;
-        }
+    /// The content an entry describes no longer lives in its inode (the
+    /// file was truncated or rewritten): the entry moves to a key no file
+    /// has, so the inode's new content starts afresh while a copy of the
+    /// old content (same first line and head) can still resume from it.
+    /// Returns the new identity.
+    pub fn detach(&mut self, id: &FileIdentity, now_unix: u64) -> Option<FileIdentity> {
+        let mut p = self.entries.remove(id)?;
+        let ino = self
+            .entries
+            .keys()
+            .filter(|k| k.key.dev == DETACHED_DEV)
+            .map(|k| k.key.ino + 1)
+            .max()
+            .unwrap_or(0);
+        let new = FileIdentity {
+            key: FileKey {
+                dev: DETACHED_DEV,
+                ino,
+            },
+            fp: id.fp,
+        };
+        p.closed_at = Some(now_unix);
+        self.entries.insert(new, p);
+        self.dirty = true;
+        Some(new)
     }
 
     /// Whether something changed since the last save.
@@ -301,6 +351,8 @@ impl Checkpoints {
                 path: p.path.clone(),
                 source: p.source.clone(),
                 closed_at: p.closed_at,
+                head: p.head.map(|h| h.to_string()),
+                head_len: p.head.map(|h| h.len),
             })
             .collect();
         files.sort_by(|a, b| (&a.path, a.ino).cmp(&(&b.path, b.ino)));
@@ -358,6 +410,7 @@ mod tests {
             path: "/var/log/a.log".into(),
             source: "web".into(),
             closed_at: None,
+            head: Some(Fingerprint { hash: 9, len: 4096 }),
         }
     }
 
@@ -380,6 +433,7 @@ mod tests {
         let p = l.get(&id(7, 0xabc)).unwrap();
         assert_eq!((p.offset, p.line), (500, 11));
         assert!(p.closed_at.is_some(), "not yet found again");
+        assert_eq!(p.head, Some(Fingerprint { hash: 9, len: 4096 }));
         assert_eq!(l.get(&id(8, u64::MAX)).unwrap().offset, 42);
         assert!(!d.path().join("checkpoints.tmp").exists());
     }

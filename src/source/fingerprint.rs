@@ -87,6 +87,37 @@ impl Fingerprint {
     }
 }
 
+/// How many leading bytes a head covers.
+pub const HEAD_BYTES: usize = 4096;
+
+/// The first bytes of `file`, at most [`HEAD_BYTES`].
+pub fn read_head_bytes(file: &File) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; HEAD_BYTES];
+    let n = read_full_at(file, &mut buf, 0)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Whether `file` starts with `head`, compared over the shorter of the two,
+/// which must be at least `min` bytes.
+pub fn starts_like(file: &File, head: &[u8], min: usize) -> io::Result<bool> {
+    let mut buf = vec![0u8; head.len()];
+    let n = read_full_at(file, &mut buf, 0)?;
+    Ok(n >= min.max(1) && buf[..n] == head[..n])
+}
+
+/// Whether `file` looks like a copy of a file that starts with `head`: it
+/// holds more than the first line (`first_line` bytes; a file with nothing
+/// but a shared header line could be anything) and its first bytes equal
+/// `head` as far as both go.
+pub fn is_copy(file: &File, head: &[u8], first_line: usize) -> io::Result<bool> {
+    let mut buf = vec![0u8; head.len()];
+    let n = read_full_at(file, &mut buf, 0)?;
+    // Complete lines only: a partial last line may be the start of any line.
+    let n = memchr::memrchr(b'\n', &buf[..n]).map_or(0, |p| p + 1);
+    Ok(n > first_line && buf[..n] == head[..n])
+}
+
 /// Reads until `buf` is full or the end of the file; returns the count.
 fn read_full_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     let mut done = 0;

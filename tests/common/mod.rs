@@ -3,6 +3,8 @@
 //! combined parser are in this build yet.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod server;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 //! reading whatever it gained since the last poll.
 
 use crate::source::checkpoint::FileIdentity;
-use crate::source::fingerprint::{FileKey, Fingerprint};
+use crate::source::fingerprint::{FileKey, Fingerprint, HEAD_BYTES, read_head_bytes, starts_like};
+use crate::source::tail::Registry;
 use crate::source::{ChunkReader, ChunkSink};
 use std::fs::File;
 use std::io::{self, Read};
@@ -46,6 +47,8 @@ pub(super) enum State {
 pub(super) struct Reading {
     /// Identity (inode + first line).
     pub(super) id: FileIdentity,
+    /// The file's first bytes (up to `HEAD_BYTES`), to recognise its copies.
+    pub(super) head: Vec<u8>,
     /// Cuts it into chunks, following.
     pub(super) reader: ChunkReader<SharedFile>,
 }
@@ -110,6 +113,7 @@ impl Tracked {
         sink: &mut dyn ChunkSink,
         budget: u64,
         now: Instant,
+        registry: &Registry,
     ) -> io::Result<Polled> {
         let State::Reading(r) = &mut self.state else {
             return Ok(Polled::Read {
@@ -125,11 +129,20 @@ impl Tracked {
         }
         // Shrunk below what we read, or rewritten from the start: size
         // alone misses a truncation followed by writes of the same or more
-        // bytes, so the first line is checked every poll (one small pread).
-        if size < r.reader.read_position() || !r.id.fp.matches(&self.file)? {
+        // bytes, so the first bytes are compared every poll (one pread of
+        // at most 4 KiB; more than the first line, which may be a header
+        // every file of the source shares).
+        if size < r.reader.read_position()
+            || !starts_like(&self.file, &r.head, r.id.fp.len as usize)?
+        {
             return Ok(Polled::Truncated);
         }
         self.size = size;
+        if r.head.len() < HEAD_BYTES && size > r.head.len() as u64 {
+            // Young file: keep its head growing up to the full length.
+            r.head = read_head_bytes(&self.file)?;
+            registry.set_head(&r.id, Fingerprint::of_prefix(&r.head));
+        }
         if size == r.reader.read_position() {
             return Ok(Polled::Read {
                 bytes: 0,

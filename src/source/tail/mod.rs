@@ -40,7 +40,7 @@ use crate::config::{LimitsConfig, ReadFrom, TailConfig, WatchMode};
 use crate::logging::path as safe;
 use crate::parse::{Format, FormatChoice, sniff};
 use crate::source::checkpoint::{FileIdentity, Position};
-use crate::source::fingerprint::{FileKey, Fingerprint};
+use crate::source::fingerprint::{FileKey, Fingerprint, is_copy, read_head_bytes};
 use crate::source::{ChunkReaderBuilder, ChunkSink, FileTable};
 use crate::telemetry::{Health, Metrics};
 use file::{Polled, Reading, SharedFile, State, Tracked, is_compressed};
@@ -109,6 +109,16 @@ pub enum Step {
     Busy,
     /// The pipeline stopped taking chunks.
     Stopped,
+}
+
+/// Where to start when a remembered offset lies beyond the file's end.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Beyond {
+    /// The file itself shrank: read it from the start (duplicates, not loss).
+    Restart,
+    /// A copy shorter than what was read of its original: nothing in it is
+    /// new, start at its end.
+    End,
 }
 
 /// A source with what the tailer learned about it at startup.
@@ -296,6 +306,7 @@ impl Tailer {
         if self.rescan.swap(false, Ordering::SeqCst) || now >= self.next_rescan {
             self.discover(now);
         }
+        self.revalidate_shadows();
         self.resolve_awaiting(now);
         let mut busy = false;
         // A source whose earlier file still has unread data waits: a file
@@ -329,7 +340,7 @@ impl Tailer {
                     continue;
                 }
             }
-            match t.poll(sink, self.settings.read_batch_bytes, now) {
+            match t.poll(sink, self.settings.read_batch_bytes, now, &self.registry) {
                 Ok(Polled::Stopped) => return Step::Stopped,
                 Ok(Polled::Truncated) => {
                     self.truncated(i, now);
@@ -500,10 +511,14 @@ impl Tailer {
     fn decide(&mut self, i: usize, fp: Fingerprint) {
         let key = self.files[i].key;
         let id = FileIdentity { key, fp };
-        let copy_of_live = self
-            .files
-            .iter()
-            .any(|u| u.key != key && matches!(&u.state, State::Reading(r) if r.id.fp == fp));
+        // Same first line and same first bytes as a file being read: a copy.
+        let file = self.files[i].file.clone();
+        let file = &*file;
+        let copy_of_live = self.files.iter().any(|u| {
+            u.key != key
+                && matches!(&u.state, State::Reading(r)
+                    if r.id.fp == fp && is_copy(file, &r.head, fp.len as usize).unwrap_or(false))
+        });
         if copy_of_live {
             crate::debug!(
                 "tail: {} is a copy of a file being read; held back",
@@ -512,17 +527,36 @@ impl Tailer {
             self.files[i].state = State::Shadow { fp };
             return;
         }
-        if let Some(pos) = self.registry.position(&id) {
-            self.start_reading(i, id, pos.offset, pos.line, false);
-            return;
+        // A checkpoint of this content: same first line, and the first bytes
+        // recorded with it (up to 4 KiB, which covers everything skipped
+        // when it is resumed below that offset) still match. Its own inode's
+        // entry, or a copy's of a file read before. The furthest wins: the
+        // content before it was read, whichever file it was read from.
+        let stale = self
+            .registry
+            .position(&id)
+            .is_some_and(|p| p.head.is_some_and(|h| !h.matches(file).unwrap_or(false)));
+        if stale {
+            // Rewritten: that entry describes content that left this inode.
+            self.registry.detach(&id);
         }
-        if let Some((_, pos)) = self.registry.find_by_fingerprint(fp, |o| o.key != key) {
-            crate::info!(
-                "tail: {} continues a file read before (same first line); resuming at offset {}",
-                safe(&self.files[i].path),
-                pos.offset
-            );
-            self.start_reading(i, id, pos.offset, pos.line, true);
+        let known = self
+            .registry
+            .find_by_fingerprint(fp, key, |o, p| match p.head {
+                Some(h) => h.matches(file).unwrap_or(false),
+                None => o.key == key,
+            });
+        if let Some((cid, pos)) = known {
+            let own = cid.key == key;
+            if !own {
+                crate::info!(
+                    "tail: {} continues a file read before (same first bytes); resuming at offset {}",
+                    safe(&self.files[i].path),
+                    pos.offset
+                );
+            }
+            let beyond = if own { Beyond::Restart } else { Beyond::End };
+            self.start_reading(i, id, pos.offset, pos.line, !own, beyond);
             return;
         }
         let t = &self.files[i];
@@ -533,13 +567,30 @@ impl Tailer {
         } else {
             (0, 1)
         };
-        self.start_reading(i, id, offset, line, true);
+        self.start_reading(i, id, offset, line, true, Beyond::Restart);
     }
 
     /// Opens file `i` as a pipeline input from `offset`/`line`.
-    fn start_reading(&mut self, i: usize, id: FileIdentity, offset: u64, line: u64, reset: bool) {
+    fn start_reading(
+        &mut self,
+        i: usize,
+        id: FileIdentity,
+        offset: u64,
+        line: u64,
+        reset: bool,
+        beyond: Beyond,
+    ) {
         let t = &mut self.files[i];
         let spec = &self.sources[t.source].spec;
+        let size = t.file.metadata().map_or(0, |m| m.len());
+        let (offset, line, reset) = match beyond {
+            _ if offset <= size => (offset, line, reset),
+            Beyond::Restart => (0, 1, true),
+            Beyond::End => {
+                let (o, l) = end_position(&t.file).unwrap_or((0, 1));
+                (o, l, true)
+            }
+        };
         if let Err(e) = (&*t.file).seek(SeekFrom::Start(offset)) {
             crate::warn!("tail: {}: {e}", safe(&t.path));
             return;
@@ -548,6 +599,7 @@ impl Tailer {
             FormatChoice::Fixed(f) => (f, false),
             FormatChoice::Auto => (sniff_file(&t.file).unwrap_or(Format::Combined), true),
         };
+        let head = read_head_bytes(&t.file).unwrap_or_default();
         let path = t.path.display().to_string();
         let info = self.table.register(&path, &spec.name, format, detected);
         let pos = Position {
@@ -556,6 +608,7 @@ impl Tailer {
             path: path.clone(),
             source: spec.name.to_string(),
             closed_at: None,
+            head: (!head.is_empty()).then(|| Fingerprint::of_prefix(&head)),
         };
         self.registry.open(info.id, id, pos, reset);
         // Series exist from the start (at 0), so dashboards and queries see
@@ -571,7 +624,7 @@ impl Tailer {
             .settings
             .reader
             .build(info, SharedFile(t.file.clone()), offset, line);
-        t.state = State::Reading(Box::new(Reading { id, reader }));
+        t.state = State::Reading(Box::new(Reading { id, head, reader }));
     }
 
     /// File `i` was truncated: finish its copy if one is known, then read
@@ -603,6 +656,7 @@ impl Tailer {
                     }
                     State::Reading(_) => false,
                 }
+                && is_copy(&s.file, &r.head, r.id.fp.len as usize).unwrap_or(false)
         });
         match copy {
             Some(j) => {
@@ -626,11 +680,30 @@ impl Tailer {
                 safe(&path)
             ),
         }
-        self.registry.close(&r.id);
+        self.registry.detach(&r.id);
         if let Some(t) = self.files.iter_mut().find(|t| t.key == key) {
             let _ = (&*t.file).seek(SeekFrom::Start(0));
             t.size = 0;
             t.changed_at = now;
+        }
+    }
+
+    /// A shadow that no longer looks like a copy of a file being read (it
+    /// grew other lines after a shared first line, or its original went
+    /// away) is identified again, as a file of its own.
+    fn revalidate_shadows(&mut self) {
+        for i in 0..self.files.len() {
+            let State::Shadow { fp } = self.files[i].state else {
+                continue;
+            };
+            let f = &self.files[i].file;
+            let still = self.files.iter().any(|u| {
+                matches!(&u.state, State::Reading(r)
+                    if r.id.fp == fp && is_copy(f, &r.head, fp.len as usize).unwrap_or(false))
+            });
+            if !still {
+                self.files[i].state = State::Awaiting { initial: false };
+            }
         }
     }
 
@@ -641,7 +714,7 @@ impl Tailer {
             key: self.files[j].key,
             fp,
         };
-        self.start_reading(j, id, offset, line, true);
+        self.start_reading(j, id, offset, line, true, Beyond::End);
     }
 
     /// File `i` was rotated away or deleted and stayed unchanged: emit its
@@ -659,13 +732,14 @@ impl Tailer {
             crate::info!("tail: finished {} (rotated away or deleted)", safe(&t.path));
             self.registry.close(&r.id);
             let (offset, line) = (r.reader.offset(), r.reader.next_line());
-            if let Some(j) = self
-                .files
-                .iter()
-                .position(|s| matches!(s.state, State::Shadow { fp } if fp == r.id.fp))
-            {
+            let copy = self.files.iter().position(|s| {
+                matches!(s.state, State::Shadow { fp } if fp == r.id.fp)
+                    && is_copy(&s.file, &r.head, r.id.fp.len as usize).unwrap_or(false)
+            });
+            if let Some(j) = copy {
                 self.promote(j, r.id.fp, offset, line);
             }
+            self.revalidate_shadows();
         }
         ok
     }

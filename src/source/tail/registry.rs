@@ -7,7 +7,7 @@
 
 use crate::source::FileId;
 use crate::source::checkpoint::{CheckpointError, Checkpoints, FileIdentity, Position, unix_now};
-use crate::source::fingerprint::Fingerprint;
+use crate::source::fingerprint::{FileKey, Fingerprint};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -49,17 +49,19 @@ impl Registry {
     }
 
     /// The furthest checkpoint of a file with fingerprint `fp` that
-    /// `eligible` accepts (used to recognise a copy of a file read before).
+    /// `eligible` accepts (a file's own, or one of a file it is a copy of);
+    /// on a tie, the one of inode `prefer`.
     pub fn find_by_fingerprint(
         &self,
         fp: Fingerprint,
-        eligible: impl Fn(&FileIdentity) -> bool,
+        prefer: FileKey,
+        eligible: impl Fn(&FileIdentity, &Position) -> bool,
     ) -> Option<(FileIdentity, Position)> {
         let g = self.lock();
         g.checkpoints
             .iter()
-            .filter(|(id, _)| id.fp == fp && eligible(id))
-            .max_by_key(|(_, p)| p.offset)
+            .filter(|(id, p)| id.fp == fp && eligible(id, p))
+            .max_by_key(|(id, p)| (p.offset, id.key == prefer))
             .map(|(id, p)| (*id, p.clone()))
     }
 
@@ -86,7 +88,25 @@ impl Registry {
         self.lock().inputs.get(&file).copied()
     }
 
-    /// The file was finished or replaced: its entry is kept for a while.
+    /// Records a longer head of a growing file.
+    pub fn set_head(&self, id: &FileIdentity, head: Fingerprint) {
+        self.lock().checkpoints.set_head(id, head);
+    }
+
+    /// The content of `id` left its inode (truncated or rewritten): see
+    /// [`Checkpoints::detach`]. Acks still on their way for it follow it.
+    pub fn detach(&self, id: &FileIdentity) {
+        let mut g = self.lock();
+        if let Some(new) = g.checkpoints.detach(id, unix_now()) {
+            for (ident, _) in g.inputs.values_mut() {
+                if ident == id {
+                    *ident = new;
+                }
+            }
+        }
+    }
+
+    /// The file was finished: its entry is kept for a while.
     pub fn close(&self, id: &FileIdentity) {
         self.lock().checkpoints.close(id, unix_now());
     }
