@@ -238,6 +238,33 @@ path = "/var/log/picket/alerts.jsonl"
     }
 
     #[test]
+    fn shipped_daemon_example_parses() {
+        let c = ConfigFile::parse(
+            include_str!("../../deploy/picket.toml"),
+            "deploy/picket.toml",
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].read_from, ReadFrom::End);
+        assert_eq!(c.sinks.len(), 1);
+        assert_eq!(c.sinks[0].kind(), "file");
+        let c = ConfigFile::parse(
+            "[[sinks]]\ntype = \"webhook\"\nurl = \"http://x\"\nbuffer = { memory_max_bytes = \"1MiB\" }\n[sinks.retry]\nmax = \"5s\"\n",
+            "x",
+        )
+        .unwrap();
+        let common = c.sinks[0].common();
+        assert_eq!(common.buffer().memory_max_bytes, ByteSize::mib(1));
+        assert_eq!(common.retry().max, Duration::from_secs(5));
+        assert!(
+            ConfigFile::parse(
+                "[[sinks]]\ntype = \"file\"\npath = \"a\"\nurl = \"b\"\n",
+                "x"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn empty_file_is_all_defaults() {
         let c = ConfigFile::parse("", "x").unwrap();
         assert_eq!(c.metrics.listen, "127.0.0.1:9464");

@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::clock::FakeClock;
-use crate::config::SourceConfig;
+use crate::config::{ReadFrom, SourceConfig};
 use crate::source::Chunk;
 use crate::source::checkpoint::Checkpoints;
 use proptest::prelude::*;
