@@ -274,6 +274,18 @@ impl Checkpoints {
         }
     }
 
+    /// Moves a file's position back to `offset`/`line` if it is further
+    /// (its reading started before what is known to be delivered).
+    pub fn rewind(&mut self, id: &FileIdentity, offset: u64, line: u64) {
+        if let Some(p) = self.entries.get_mut(id)
+            && offset < p.offset
+        {
+            p.offset = offset;
+            p.line = line;
+            self.dirty = true;
+        }
+    }
+
     /// Records a longer head of a growing file.
     pub fn set_head(&mut self, id: &FileIdentity, head: Fingerprint) {
         if let Some(p) = self.entries.get_mut(id)

@@ -106,16 +106,18 @@ pub fn starts_like(file: &File, head: &[u8], min: usize) -> io::Result<bool> {
     Ok(n >= min.max(1) && buf[..n] == head[..n])
 }
 
-/// Whether `file` looks like a copy of a file that starts with `head`: it
-/// holds more than the first line (`first_line` bytes; a file with nothing
-/// but a shared header line could be anything) and its first bytes equal
-/// `head` as far as both go.
-pub fn is_copy(file: &File, head: &[u8], first_line: usize) -> io::Result<bool> {
-    let mut buf = vec![0u8; head.len()];
+/// How far `file` is verified to start like `head`: the first
+/// `min(upto, head.len(), file length)` bytes are compared; `Some(that
+/// many)` when they are equal (and not zero), `None` otherwise.
+///
+/// A copy of a file read up to offset `o` can be read on from `o` without
+/// losing anything exactly when its first `o` bytes are the original's:
+/// with `upto = o` this verifies them as far as the kept head reaches.
+pub fn matches_head(file: &File, head: &[u8], upto: u64) -> io::Result<Option<usize>> {
+    let want = head.len().min(usize::try_from(upto).unwrap_or(usize::MAX));
+    let mut buf = vec![0u8; want];
     let n = read_full_at(file, &mut buf, 0)?;
-    // Complete lines only: a partial last line may be the start of any line.
-    let n = memchr::memrchr(b'\n', &buf[..n]).map_or(0, |p| p + 1);
-    Ok(n > first_line && buf[..n] == head[..n])
+    Ok((n > 0 && buf[..n] == head[..n]).then_some(n))
 }
 
 /// Reads until `buf` is full or the end of the file; returns the count.

@@ -319,12 +319,19 @@ pub fn seqs_in(data: &[u8], start: u64, end: u64) -> Vec<u64> {
         .collect()
 }
 
-/// A fresh directory under the system temp dir, kept when `KEEP` is set.
+/// A fresh directory under the system temp dir, kept for inspection when
+/// `PICKET_TEST_KEEP` is set.
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
+    let keep = std::env::var_os("PICKET_TEST_KEEP").is_some();
+    let d = tempfile::Builder::new()
         .prefix("picket-daemon-")
+        .disable_cleanup(keep)
         .tempdir()
-        .unwrap()
+        .unwrap();
+    if keep {
+        eprintln!("test directory kept: {}", d.path().display());
+    }
+    d
 }
 
 /// Path helper.

@@ -9,7 +9,7 @@ use crate::config::ReadFrom;
 use crate::logging::path as safe;
 use crate::source::ChunkSink;
 use crate::source::checkpoint::FileIdentity;
-use crate::source::fingerprint::{FileKey, Fingerprint, is_copy};
+use crate::source::fingerprint::{FileKey, Fingerprint, matches_head, starts_like};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Seek, SeekFrom};
@@ -164,25 +164,33 @@ impl Tailer {
         let file = self.files[i].file.clone();
         let file = &*file;
         let source = self.files[i].source;
-        let copy_of_live = self.files.iter().any(|u| {
-            u.key != key
-                && u.source == source
-                && matches!(&u.state, State::Reading(r)
-                    if r.id.fp == fp && is_copy(file, &r.head, fp.len as usize).unwrap_or(false))
-        });
-        if copy_of_live {
-            crate::debug!(
-                "tail: {} is a copy of a file being read; held back",
-                safe(&self.files[i].path)
-            );
-            self.files[i].state = State::Shadow { fp };
-            return;
+        match self.copy_of_live(i, fp) {
+            Some(true) => {
+                crate::debug!(
+                    "tail: {} is a copy of a file being read; held back",
+                    safe(&self.files[i].path)
+                );
+                self.files[i].state = State::Shadow { fp };
+                return;
+            }
+            // Undecidable until the reading loop has dealt with that
+            // file's truncation (whose copy this may be): wait a poll.
+            None => return,
+            Some(false) => {}
         }
         // A checkpoint of this content: same first line, and the first bytes
         // recorded with it (up to 4 KiB, which covers everything skipped
         // when it is resumed below that offset) still match. Its own inode's
         // entry, or a copy's of a file read before. The furthest wins: the
         // content before it was read, whichever file it was read from.
+        let reading: HashSet<FileIdentity> = self
+            .files
+            .iter()
+            .filter_map(|u| match &u.state {
+                State::Reading(r) => Some(r.id),
+                _ => None,
+            })
+            .collect();
         let stale = self
             .registry
             .position(&id)
@@ -192,6 +200,11 @@ impl Tailer {
             self.registry.detach(&id);
         }
         let known = self.registry.find_by_fingerprint(fp, key, |o, p| {
+            // Not the checkpoint of a file being read: this file is no copy
+            // of it (checked above).
+            if reading.contains(o) {
+                return false;
+            }
             // Copies are only looked for within a source (its glob
             // matches the rotated names).
             let same_source = *p.source == *self.sources[source].spec.name;
@@ -245,18 +258,26 @@ impl Tailer {
         self.discover(now);
         let fp_bytes = self.settings.fingerprint_bytes;
         let source = self.files[i].source;
-        let copy = self.files.iter().position(|s| {
-            s.key != key
-                && s.source == source
-                && match s.state {
-                    State::Shadow { fp } => fp == r.id.fp,
-                    State::Awaiting { .. } => {
-                        Fingerprint::read(&s.file, fp_bytes, false).ok().flatten() == Some(r.id.fp)
+        // The candidate whose bytes before `offset` are verified furthest.
+        let copy = self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.key != key
+                    && s.source == source
+                    && match s.state {
+                        State::Shadow { fp } => fp == r.id.fp,
+                        State::Awaiting { .. } => {
+                            Fingerprint::read(&s.file, fp_bytes, false).ok().flatten()
+                                == Some(r.id.fp)
+                        }
+                        State::Reading(_) => false,
                     }
-                    State::Reading(_) => false,
-                }
-                && is_copy(&s.file, &r.head, r.id.fp.len as usize).unwrap_or(false)
-        });
+            })
+            .filter_map(|(j, s)| Some((j, matches_head(&s.file, &r.head, offset).ok()??)))
+            .max_by_key(|(_, verified)| *verified)
+            .map(|(j, _)| j);
         match copy {
             Some(j) => {
                 crate::info!(
@@ -264,7 +285,7 @@ impl Tailer {
                     safe(&path),
                     safe(&self.files[j].path)
                 );
-                self.promote(j, r.id.fp, offset, line);
+                self.promote(j, &r.id, offset, line);
                 // The copy's rest comes before the truncated file's new lines.
                 let s = self.files.remove(j);
                 let at = if j < i { i - 1 } else { i };
@@ -287,6 +308,41 @@ impl Tailer {
         }
     }
 
+    /// Whether file `i` (fingerprint `fp`) is a copy of a file of its source
+    /// being read: same first line, not longer than that file (a copy never
+    /// is), and the same first bytes as far as that file's head goes.
+    /// `None` when a candidate original looks truncated and that is not
+    /// dealt with yet.
+    pub(super) fn copy_of_live(&self, i: usize, fp: Fingerprint) -> Option<bool> {
+        let c = &self.files[i];
+        let c_len = c.file.metadata().map_or(0, |m| m.len());
+        let mut undecided = false;
+        for u in &self.files {
+            let State::Reading(r) = &u.state else {
+                continue;
+            };
+            if u.key == c.key || u.source != c.source || r.id.fp != fp {
+                continue;
+            }
+            let size = u.file.metadata().map_or(0, |m| m.len());
+            let intact = size >= r.reader.read_position()
+                && starts_like(&u.file, &r.head, fp.len as usize).unwrap_or(false);
+            if !intact {
+                undecided = true;
+                continue;
+            }
+            if c_len <= size
+                && matches_head(&c.file, &r.head, u64::MAX)
+                    .ok()
+                    .flatten()
+                    .is_some()
+            {
+                return Some(true);
+            }
+        }
+        if undecided { None } else { Some(false) }
+    }
+
     /// A shadow that no longer looks like a copy of a file being read (it
     /// grew other lines after a shared first line, or its original went
     /// away) is identified again, as a file of its own.
@@ -295,27 +351,26 @@ impl Tailer {
             let State::Shadow { fp } = self.files[i].state else {
                 continue;
             };
-            let f = &self.files[i].file;
-            let source = self.files[i].source;
-            let still = self.files.iter().any(|u| {
-                u.source == source
-                    && matches!(&u.state, State::Reading(r)
-                    if r.id.fp == fp && is_copy(f, &r.head, fp.len as usize).unwrap_or(false))
-            });
-            if !still {
+            if self.copy_of_live(i, fp) == Some(false) {
                 self.files[i].state = State::Awaiting { initial: false };
             }
         }
     }
 
-    /// Starts reading shadow `j` (a copy of a file with fingerprint `fp`)
-    /// where the original was.
-    pub(super) fn promote(&mut self, j: usize, fp: Fingerprint, offset: u64, line: u64) {
+    /// Starts reading shadow `j` (a copy of `original`) where the original
+    /// was read to (`offset`, `line`). Its checkpoint starts where the
+    /// original's was: the original's last chunks may still be on their way
+    /// through the pipeline, and a crash before they are delivered must
+    /// read them again, from the copy.
+    pub(super) fn promote(&mut self, j: usize, original: &FileIdentity, offset: u64, line: u64) {
         let id = FileIdentity {
             key: self.files[j].key,
-            fp,
+            fp: original.fp,
         };
         self.start_reading(j, id, offset, line, true, Beyond::End);
+        if let Some(p) = self.registry.position(original) {
+            self.registry.rewind(&id, p.offset, p.line);
+        }
     }
 
     /// File `i` was rotated away or deleted and stayed unchanged: emit its
@@ -333,13 +388,18 @@ impl Tailer {
             crate::info!("tail: finished {} (rotated away or deleted)", safe(&t.path));
             self.registry.close(&r.id);
             let (offset, line) = (r.reader.offset(), r.reader.next_line());
-            let copy = self.files.iter().position(|s| {
-                s.source == t.source
-                    && matches!(s.state, State::Shadow { fp } if fp == r.id.fp)
-                    && is_copy(&s.file, &r.head, r.id.fp.len as usize).unwrap_or(false)
-            });
+            let copy = self
+                .files
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    s.source == t.source && matches!(s.state, State::Shadow { fp } if fp == r.id.fp)
+                })
+                .filter_map(|(j, s)| Some((j, matches_head(&s.file, &r.head, offset).ok()??)))
+                .max_by_key(|(_, verified)| *verified)
+                .map(|(j, _)| j);
             if let Some(j) = copy {
-                self.promote(j, r.id.fp, offset, line);
+                self.promote(j, &r.id, offset, line);
             }
             self.revalidate_shadows();
         }

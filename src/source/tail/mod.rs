@@ -7,13 +7,15 @@
 //!    once when inotify reports a file created, renamed or removed), and
 //!    opens files it does not know yet, by device + inode;
 //! 2. identifies new files once their first line is complete
-//!    ([`FileIdentity`]: inode + hash of the first line) and decides where
-//!    to start: a checkpoint of the same identity, else a checkpoint of the
-//!    same first line under another inode (a copy of a file read before),
-//!    else the start (or the end, with `read_from = "end"`, for files present
-//!    when a source is first tailed). A copy of a file being read is a
-//!    *shadow*: not read, unless the original is truncated (copytruncate:
-//!    the copy is read on from where the original was) or goes away;
+//!    ([`FileIdentity`]: inode + hash of the first line; plus the *head*,
+//!    the first 4 KiB, which tells apart files that share a first line)
+//!    and decides where to start (`identify.rs`): a copy of a file being
+//!    read is a *shadow*, not read unless the original is truncated
+//!    (copytruncate: the copy is read on from where the original was) or
+//!    goes away; otherwise the furthest checkpoint whose first line and
+//!    head match (its own, or one of a file it is a copy of); else the
+//!    start (or the end, with `read_from = "end"`, for files present when
+//!    a source is first tailed);
 //! 3. reads every file in the order it was found, so a file rotated away
 //!    by rename is finished before its successor; a file that shrank or
 //!    whose first line changed was truncated and is read again from 0;
@@ -410,6 +412,12 @@ impl Tailer {
             closed_at: None,
             head: (!head.is_empty()).then(|| Fingerprint::of_prefix(&head)),
         };
+        if reset && self.registry.position(&id).is_some() {
+            // An earlier file with the same inode and first line (the inode
+            // was reused): its entry, and acks still on their way for it,
+            // must not become this file's.
+            self.registry.detach(&id);
+        }
         self.registry.open(info.id, id, pos, reset);
         // Series exist from the start (at 0), so dashboards and queries see
         // a source before its first event.

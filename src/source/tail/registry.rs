@@ -88,6 +88,11 @@ impl Registry {
         self.lock().inputs.get(&file).copied()
     }
 
+    /// See [`Checkpoints::rewind`].
+    pub fn rewind(&self, id: &FileIdentity, offset: u64, line: u64) {
+        self.lock().checkpoints.rewind(id, offset, line);
+    }
+
     /// Records a longer head of a growing file.
     pub fn set_head(&self, id: &FileIdentity, head: Fingerprint) {
         self.lock().checkpoints.set_head(id, head);
