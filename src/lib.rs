@@ -23,12 +23,15 @@
 //! - [`telemetry`]: Prometheus metrics, all names in one place.
 
 pub mod alert;
+pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod detect;
 pub mod enrich;
 pub mod event;
 pub mod frame;
 pub mod generate;
+pub mod logging;
 pub mod parse;
 pub mod pipeline;
 pub mod sink;

@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Batch: read files, directories and `-`, write alerts as JSON lines.
     Replay(ReplayArgs),
-    /// Daemon: tail the configured sources (not available in this build yet).
+    /// Daemon: tail the configured sources, serve /metrics, deliver alerts.
     Run(RunArgs),
     /// Print normalized events, one JSON object per line.
     Parse(ParseArgs),
@@ -78,9 +78,13 @@ pub struct ReplayArgs {
 /// `picket run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Shared options.
+    /// Shared options (`--config` is required).
     #[command(flatten)]
     pub common: CommonArgs,
+    /// Append every input acknowledgement to FILE (positions only; for
+    /// debugging and tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub ack_log: Option<PathBuf>,
 }
 
 /// `picket parse`.

@@ -6,6 +6,7 @@ mod parse;
 mod progress;
 mod replay;
 mod rules;
+mod run;
 mod setup;
 
 use anyhow::Result;
@@ -19,10 +20,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Parse(a) => parse::run(a),
         Command::Rules(c) => rules::run(c),
         Command::Generate(a) => generate::run(a),
-        Command::Run(_) => {
-            anyhow::bail!(
-                "`picket run` (the tailing daemon) is not available in this build yet; use `picket replay`"
-            )
-        }
+        Command::Run(a) => run::run(a),
     }
 }

@@ -6,12 +6,20 @@
 //! [`crate::enrich::Enricher::from_config`]), so the hot path never re-reads
 //! options.
 
+mod daemon;
 mod duration;
+mod size;
 
+pub use daemon::{
+    AlertmanagerSinkConfig, BufferConfig, DaemonConfig, FileSinkConfig, MetricsConfig, ReadFrom,
+    RetryConfig, SinkCommon, SinkConfig, SourceConfig, StateConfig, StdoutSinkConfig,
+    SyslogSinkConfig, TailConfig, WatchMode, WebhookSinkConfig,
+};
 pub use duration::Duration;
+pub use size::ByteSize;
 
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A configuration error, displayed as `FILE:LINE:COL: message`.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +36,7 @@ pub struct ConfigError {
 }
 
 /// The whole file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConfigFile {
     /// `[privacy]`.
@@ -39,12 +47,16 @@ pub struct ConfigFile {
     pub tenants: TenantsConfig,
     /// `[[sources]]` (daemon only).
     pub sources: Vec<SourceConfig>,
+    /// `[tail]`: how the daemon follows files.
+    pub tail: TailConfig,
     /// `[state]`.
     pub state: StateConfig,
     /// `[metrics]`.
     pub metrics: MetricsConfig,
     /// `[[sinks]]` (daemon; replay writes to stdout or `--alerts`).
     pub sinks: Vec<SinkConfig>,
+    /// `[daemon]`: process-level settings of `picket run`.
+    pub daemon: DaemonConfig,
     /// `[alerts]`: suppression of repeats.
     pub alerts: AlertsConfig,
     /// `[limits]`: memory and input bounds.
@@ -52,7 +64,7 @@ pub struct ConfigFile {
 }
 
 /// `[privacy]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrivacyConfig {
     /// HMAC key for PI fingerprints; when absent, a random per-install key
@@ -67,7 +79,7 @@ pub struct PrivacyConfig {
 }
 
 /// `[staff]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StaffConfig {
     /// Glob patterns on `user.name` that mark staff identities.
@@ -89,7 +101,7 @@ impl Default for StaffConfig {
 }
 
 /// `[tenants]`: how an event's tenant is derived; first match wins.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TenantsConfig {
     /// Regex on `db.name` with a `tenant` capture group.
@@ -107,110 +119,8 @@ impl Default for TenantsConfig {
     }
 }
 
-/// Where to start in a file seen for the first time.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ReadFrom {
-    /// From the first byte.
-    #[default]
-    Beginning,
-    /// From the current end.
-    End,
-}
-
-/// `[[sources]]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    /// Name used as the `source` metric label (defaults to `source-N`).
-    pub name: Option<String>,
-    /// Glob of files to tail; rotated names may match too.
-    pub path: String,
-    /// Format, or `auto`.
-    #[serde(default = "default_format")]
-    pub format: String,
-    /// Where to start in new files.
-    #[serde(default)]
-    pub read_from: ReadFrom,
-}
-
-fn default_format() -> String {
-    "auto".into()
-}
-
-/// `[state]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StateConfig {
-    /// Checkpoints, baselines and the generated fingerprint key.
-    pub dir: PathBuf,
-}
-
-impl Default for StateConfig {
-    fn default() -> Self {
-        StateConfig {
-            dir: PathBuf::from("/var/lib/picket"),
-        }
-    }
-}
-
-/// `[metrics]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MetricsConfig {
-    /// Address of `/metrics` and `/healthz`; loopback by default.
-    pub listen: String,
-}
-
-impl Default for MetricsConfig {
-    fn default() -> Self {
-        MetricsConfig {
-            listen: "127.0.0.1:9464".into(),
-        }
-    }
-}
-
-/// `[[sinks]]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-pub enum SinkConfig {
-    /// JSON lines on standard output.
-    Stdout {
-        /// Name used as the `sink` metric label.
-        name: Option<String>,
-    },
-    /// JSON lines appended to a file.
-    File {
-        /// Name used as the `sink` metric label.
-        name: Option<String>,
-        /// The file.
-        path: PathBuf,
-    },
-    /// HTTP POST of JSON batches.
-    Webhook {
-        /// Name used as the `sink` metric label.
-        name: Option<String>,
-        /// The URL.
-        url: String,
-    },
-    /// RFC 5424 syslog.
-    Syslog {
-        /// Name used as the `sink` metric label.
-        name: Option<String>,
-        /// `udp://host:port` or `tcp://host:port`.
-        address: String,
-    },
-    /// Alertmanager v2 API.
-    Alertmanager {
-        /// Name used as the `sink` metric label.
-        name: Option<String>,
-        /// Base URL of Alertmanager.
-        url: String,
-    },
-}
-
 /// `[alerts]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
     /// Repeats of the same rule and entity within this much event time are
@@ -230,7 +140,7 @@ impl Default for AlertsConfig {
 }
 
 /// `[limits]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Longest input line in bytes; longer lines are counted
@@ -328,6 +238,33 @@ path = "/var/log/picket/alerts.jsonl"
         assert_eq!(c.sinks.len(), 2);
         assert_eq!(c.privacy.fingerprint_key.as_deref(), Some("change-me"));
         assert_eq!(c.alerts.suppress_window, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn shipped_daemon_example_parses() {
+        let c = ConfigFile::parse(
+            include_str!("../../deploy/picket.toml"),
+            "deploy/picket.toml",
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].read_from, ReadFrom::End);
+        assert_eq!(c.sinks.len(), 1);
+        assert_eq!(c.sinks[0].kind(), "file");
+        let c = ConfigFile::parse(
+            "[[sinks]]\ntype = \"webhook\"\nurl = \"http://x\"\nbuffer = { memory_max_bytes = \"1MiB\" }\n[sinks.retry]\nmax = \"5s\"\n",
+            "x",
+        )
+        .unwrap();
+        let common = c.sinks[0].common();
+        assert_eq!(common.buffer().memory_max_bytes, ByteSize::mib(1));
+        assert_eq!(common.retry().max, Duration::from_secs(5));
+        assert!(
+            ConfigFile::parse(
+                "[[sinks]]\ntype = \"file\"\npath = \"a\"\nurl = \"b\"\n",
+                "x"
+            )
+            .is_err()
+        );
     }
 
     #[test]

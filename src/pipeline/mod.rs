@@ -36,6 +36,15 @@ pub trait AckListener {
     /// Every line of `file` before `offset` has been processed and its
     /// alerts delivered to every sink. `last` marks the end of the input.
     fn delivered(&mut self, file: &FileInfo, offset: u64, last: bool);
+
+    /// Like [`AckListener::delivered`], also telling the 1-based number of
+    /// the line that starts at `offset`, so a reader resuming there (the
+    /// daemon's checkpoints) keeps numbering lines correctly. The collector
+    /// calls this one; the default forwards to `delivered`.
+    fn delivered_at(&mut self, file: &FileInfo, offset: u64, next_line: u64, last: bool) {
+        let _ = next_line;
+        self.delivered(file, offset, last);
+    }
 }
 
 impl AckListener for () {
@@ -175,6 +184,13 @@ impl Pipeline {
         &self.stages
     }
 
+    /// Replaces the stages (rules, enrichment, detectors) for the next
+    /// [`Pipeline::run`], keeping metrics and suppression state: the
+    /// daemon's reload between two runs.
+    pub fn set_stages(&mut self, stages: Stages) {
+        self.stages = Arc::new(stages);
+    }
+
     /// Runs `producer` (on its own thread) through the workers and delivers
     /// the results on the calling thread. Returns when the producer is done
     /// and every chunk was delivered, or on the first sink failure.
@@ -270,11 +286,13 @@ impl Pipeline {
                 if !batch.is_empty() {
                     for sink in sinks.iter_mut() {
                         let r = sink.deliver(&batch);
-                        let outcome = if r.is_ok() { "success" } else { "failure" };
-                        self.metrics
-                            .sink_deliveries
-                            .with_label_values(&[sink.name(), outcome])
-                            .inc_by(batch.len() as u64);
+                        if !sink.reports_deliveries() {
+                            let outcome = if r.is_ok() { "success" } else { "failure" };
+                            self.metrics
+                                .sink_deliveries
+                                .with_label_values(&[sink.name(), outcome])
+                                .inc_by(batch.len() as u64);
+                        }
                         r?;
                     }
                     for a in &batch {
@@ -291,7 +309,7 @@ impl Pipeline {
                 self.metrics
                     .pipeline_latency
                     .observe(o.read_at.elapsed().as_secs_f64());
-                acks.delivered(&o.file, o.end_offset, o.last);
+                acks.delivered_at(&o.file, o.end_offset, o.next_line, o.last);
                 observer.chunk_done(&o, batch.len());
                 let _ = pool.try_send(std::mem::take(&mut o.buffer));
             }

@@ -84,6 +84,9 @@ pub struct ChunkOutput {
     pub file: Arc<FileInfo>,
     /// Offset just past the chunk: once delivered, everything before it is done.
     pub end_offset: u64,
+    /// 1-based number of the line starting at `end_offset` (where a reader
+    /// resuming after this chunk would start counting).
+    pub next_line: u64,
     /// It was the input's last chunk.
     pub last: bool,
     /// Alerts raised, in line order.
@@ -110,6 +113,7 @@ pub fn process_chunk(
     let mut alerts = Vec::new();
     let mut rendered = Vec::new();
     let end_offset = chunk.end_offset();
+    let next_line = chunk.next_line();
     if let Some(len) = chunk.oversized {
         stats.lines = 1;
         stats.bytes = len + 1;
@@ -148,6 +152,7 @@ pub fn process_chunk(
         seq: chunk.seq,
         file,
         end_offset,
+        next_line,
         last: chunk.last,
         alerts,
         rendered,

@@ -55,8 +55,12 @@ impl Sink for JsonLinesSink {
 
     fn deliver(&mut self, alerts: &[Alert]) -> Result<(), SinkError> {
         for a in alerts {
-            let r = serde_json::to_writer(&mut self.out, a)
-                .map_err(std::io::Error::from)
+            // Escaped: a terminal reading stdout must not run sequences
+            // that came from log lines (see `render`).
+            let line = super::render::alert_line(a);
+            let r = self
+                .out
+                .write_all(line.as_bytes())
                 .and_then(|()| self.out.write_all(b"\n"));
             r.map_err(|e| self.io(e))?;
         }

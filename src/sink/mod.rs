@@ -8,9 +8,15 @@
 //! [`crate::config::SinkConfig`], and a case where sinks are built from
 //! config (see `docs/ARCHITECTURE.md`).
 
+pub mod backoff;
 mod jsonl;
+pub mod queue;
+pub mod render;
+pub mod spool;
+pub mod transport;
 
 pub use jsonl::JsonLinesSink;
+pub use queue::{QueuedSink, SinkQueue, spawn_worker};
 
 use crate::alert::Alert;
 
@@ -27,6 +33,12 @@ pub enum SinkError {
         #[source]
         source: std::io::Error,
     },
+    /// A queued sink was aborted (shutdown timeout): the batch was not taken.
+    #[error("sink {sink}: aborted")]
+    Aborted {
+        /// Sink name.
+        sink: String,
+    },
 }
 
 /// A destination for alerts.
@@ -39,4 +51,12 @@ pub trait Sink: Send {
 
     /// Makes everything delivered so far durable or visible.
     fn flush(&mut self) -> Result<(), SinkError>;
+
+    /// True when the sink counts its own `picket_sink_deliveries_total`:
+    /// queued sinks accept a batch in [`Sink::deliver`] and deliver it
+    /// later, so only they know the outcome. Otherwise the pipeline counts
+    /// each `deliver` call.
+    fn reports_deliveries(&self) -> bool {
+        false
+    }
 }

@@ -37,6 +37,18 @@ impl Chunk {
             None => self.start_offset + self.data.len() as u64,
         }
     }
+
+    /// 1-based number of the line starting at [`Chunk::end_offset`].
+    pub fn next_line(&self) -> u64 {
+        self.start_line
+            + match self.oversized {
+                Some(_) => 1,
+                None => {
+                    memchr::memchr_iter(b'\n', &self.data).count() as u64
+                        + u64::from(!self.data.is_empty() && !self.data.ends_with(b"\n"))
+                }
+            }
+    }
 }
 
 /// Builds a [`ChunkReader`].
@@ -44,6 +56,7 @@ impl Chunk {
 pub struct ChunkReaderBuilder {
     chunk_size: usize,
     max_line: usize,
+    follow: bool,
 }
 
 impl Default for ChunkReaderBuilder {
@@ -51,6 +64,7 @@ impl Default for ChunkReaderBuilder {
         ChunkReaderBuilder {
             chunk_size: 256 * 1024,
             max_line: 256 * 1024,
+            follow: false,
         }
     }
 }
@@ -69,6 +83,15 @@ impl ChunkReaderBuilder {
         self
     }
 
+    /// Follow mode (tailing): the end of the input is not final. A partial
+    /// last line (or an oversized line being skipped) waits for its newline
+    /// and the next call reads again, instead of being emitted as the last
+    /// line. See [`ChunkReader::set_follow`] to finish a followed input.
+    pub fn follow(mut self, on: bool) -> Self {
+        self.follow = on;
+        self
+    }
+
     /// A reader over `input`, starting at `offset`/`line` (for resumed tails).
     pub fn build<R: Read>(
         &self,
@@ -83,11 +106,22 @@ impl ChunkReaderBuilder {
             input,
             carry: Vec::new(),
             offset,
+            read_pos: offset,
             line: line.max(1),
             eof: false,
             skipping: None,
         }
     }
+}
+
+/// What skipping an oversized line came to.
+enum Skip {
+    /// Its newline (or the end of the input) was found.
+    Done(Chunk),
+    /// More bytes were read; keep going.
+    More,
+    /// Following and out of data: wait for more.
+    Wait,
 }
 
 /// Reads an input and cuts it into [`Chunk`]s at line boundaries.
@@ -98,8 +132,10 @@ pub struct ChunkReader<R> {
     input: R,
     /// Bytes read but not yet emitted (a partial line).
     carry: Vec<u8>,
-    /// Offset of `carry[0]`.
+    /// Offset of `carry[0]`: everything before it was emitted in chunks.
     offset: u64,
+    /// Offset of the next byte `input` will return (past skipped bytes too).
+    read_pos: u64,
     /// Line number of the first line in `carry`.
     line: u64,
     eof: bool,
@@ -113,6 +149,44 @@ impl<R: Read> ChunkReader<R> {
         self.offset + self.carry.len() as u64
     }
 
+    /// Offset just past the last emitted chunk: where a resumed reader
+    /// would start. Bytes of a partial line or of an oversized line being
+    /// skipped are not included.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// 1-based number of the line starting at [`ChunkReader::offset`].
+    pub fn next_line(&self) -> u64 {
+        self.line
+    }
+
+    /// Offset of the next byte the input will return: every byte read so
+    /// far, including skipped ones (tailing compares it with the file size).
+    pub fn read_position(&self) -> u64 {
+        self.read_pos
+    }
+
+    /// Turns follow mode on or off. Turning it off finishes a followed
+    /// input: the next calls emit a partial last line (or the marker of an
+    /// oversized one) instead of waiting for its newline.
+    pub fn set_follow(&mut self, on: bool) {
+        self.cfg.follow = on;
+        if on {
+            self.eof = false;
+        }
+    }
+
+    /// The input.
+    pub fn get_ref(&self) -> &R {
+        &self.input
+    }
+
+    /// The input, mutably.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.input
+    }
+
     /// The next chunk, reusing `buf`'s allocation; `None` at end of input.
     pub fn next_chunk(&mut self, mut buf: Vec<u8>) -> io::Result<Option<Chunk>> {
         buf.clear();
@@ -122,18 +196,27 @@ impl<R: Read> ChunkReader<R> {
         let mut last_nl = memchr::memrchr(b'\n', &buf);
         loop {
             if let Some(len) = self.skipping {
-                if let Some(chunk) = self.skip_long_line(&mut buf, len)? {
-                    self.carry = buf;
-                    return Ok(Some(chunk));
+                match self.skip_long_line(&mut buf, len)? {
+                    Skip::Done(chunk) => {
+                        self.carry = buf;
+                        return Ok(Some(chunk));
+                    }
+                    Skip::More => continue,
+                    Skip::Wait => {
+                        self.carry = buf;
+                        return Ok(None);
+                    }
                 }
-                continue;
             }
             if self.eof || (buf.len() >= self.cfg.chunk_size && last_nl.is_some()) {
                 break;
             }
             let before = buf.len();
             if self.fill(&mut buf)? == 0 {
-                self.eof = true;
+                if !self.cfg.follow {
+                    self.eof = true;
+                }
+                // Following: out of data for now; emit the complete lines.
                 break;
             }
             if let Some(p) = memchr::memrchr(b'\n', &buf[before..]) {
@@ -157,9 +240,12 @@ impl<R: Read> ChunkReader<R> {
             return Ok(None);
         }
         if !self.eof {
-            // Keep the partial last line for the next chunk; the loop only
-            // stops before EOF once a newline was seen.
-            let p = last_nl.unwrap_or(buf.len() - 1);
+            // Keep the partial last line for the next chunk. Without a
+            // newline (only when following and out of data) it all waits.
+            let Some(p) = last_nl else {
+                self.carry = buf;
+                return Ok(None);
+            };
             self.carry.clear();
             self.carry.extend_from_slice(&buf[p + 1..]);
             buf.truncate(p + 1);
@@ -179,6 +265,7 @@ impl<R: Read> ChunkReader<R> {
             match self.input.read(&mut buf[old..]) {
                 Ok(n) => {
                     buf.truncate(old + n);
+                    self.read_pos += n as u64;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -192,22 +279,25 @@ impl<R: Read> ChunkReader<R> {
 
     /// Discards an oversized line; returns its marker chunk once its newline
     /// (or EOF) is found. `buf` holds the line's bytes seen so far.
-    fn skip_long_line(&mut self, buf: &mut Vec<u8>, len: u64) -> io::Result<Option<Chunk>> {
+    fn skip_long_line(&mut self, buf: &mut Vec<u8>, len: u64) -> io::Result<Skip> {
         let start = self.offset;
         if let Some(p) = memchr::memchr(b'\n', buf) {
             let total = len + p as u64;
             let rest = buf.split_off(p + 1);
             *buf = rest;
-            return Ok(Some(self.oversized(start, total)));
+            return Ok(Skip::Done(self.oversized(start, total)));
         }
         let total = len + buf.len() as u64;
         buf.clear();
-        if self.fill(buf)? == 0 {
-            self.eof = true;
-            return Ok(Some(self.oversized(start, total)));
-        }
         self.skipping = Some(total);
-        Ok(None)
+        if self.fill(buf)? == 0 {
+            if self.cfg.follow {
+                return Ok(Skip::Wait);
+            }
+            self.eof = true;
+            return Ok(Skip::Done(self.oversized(start, total)));
+        }
+        Ok(Skip::More)
     }
 
     fn oversized(&mut self, start: u64, len: u64) -> Chunk {
@@ -312,6 +402,80 @@ mod tests {
         let after = cs.iter().find(|c| c.data.starts_with(b"after")).unwrap();
         assert_eq!(after.start_line, 3);
         assert_eq!(after.start_offset, 6 + 1001);
+    }
+
+    /// An input that grows while it is read, like a tailed file.
+    #[derive(Clone, Default)]
+    struct Growing(std::rc::Rc<std::cell::RefCell<(Vec<u8>, usize)>>);
+
+    impl Growing {
+        fn append(&self, b: &[u8]) {
+            self.0.borrow_mut().0.extend_from_slice(b);
+        }
+    }
+
+    impl Read for Growing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut g = self.0.borrow_mut();
+            let (data, pos) = &mut *g;
+            let n = buf.len().min(5).min(data.len() - *pos);
+            buf[..n].copy_from_slice(&data[*pos..*pos + n]);
+            *pos += n;
+            Ok(n)
+        }
+    }
+
+    fn drain(r: &mut ChunkReader<Growing>) -> Vec<Chunk> {
+        let mut out = Vec::new();
+        while let Some(c) = r.next_chunk(Vec::new()).unwrap() {
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn following_waits_for_newlines_and_resumes_after_more_data() {
+        let table = FileTable::new();
+        let info = table.register("t", "tail", Format::Combined, false);
+        let input = Growing::default();
+        let mut r = ChunkReaderBuilder::default()
+            .chunk_size(16)
+            .max_line(10)
+            .follow(true)
+            .build(info, input.clone(), 100, 7);
+        input.append(b"one\ntw");
+        let cs = drain(&mut r);
+        assert_eq!(cs.len(), 1);
+        assert_eq!(cs[0].data, b"one\n");
+        assert_eq!((cs[0].start_offset, cs[0].start_line), (100, 7));
+        assert!(!cs[0].last);
+        assert_eq!(
+            (r.offset(), r.next_line(), r.read_position()),
+            (104, 8, 106)
+        );
+        // The partial line waits; a later append completes it.
+        assert!(drain(&mut r).is_empty());
+        input.append(b"o\n");
+        let cs = drain(&mut r);
+        assert_eq!(cs[0].data, b"two\n");
+        assert_eq!(cs[0].start_line, 8);
+        // An oversized line arriving in pieces is skipped once its newline comes.
+        input.append(b"xxxxxxxxxxxxxxx");
+        assert!(drain(&mut r).is_empty());
+        input.append(b"xxxxx\nok\n");
+        let cs = drain(&mut r);
+        assert_eq!(cs[0].oversized, Some(20));
+        assert_eq!((cs[0].start_offset, cs[0].start_line), (108, 9));
+        assert_eq!(cs[1].data, b"ok\n");
+        assert_eq!((cs[1].start_offset, cs[1].start_line), (129, 10));
+        // Finishing emits a trailing partial line.
+        input.append(b"tail");
+        assert!(drain(&mut r).is_empty());
+        r.set_follow(false);
+        let cs = drain(&mut r);
+        assert_eq!(cs[0].data, b"tail");
+        assert!(cs[0].last);
+        assert_eq!(r.offset(), 136);
     }
 
     proptest::proptest! {

@@ -6,9 +6,12 @@
 //! line number of their first byte. Everything downstream works on chunks,
 //! so replay and the daemon share one engine.
 
+pub mod checkpoint;
 mod chunk;
 mod files;
+pub mod fingerprint;
 mod input;
+pub mod tail;
 mod walk;
 
 pub use chunk::{Chunk, ChunkReader, ChunkReaderBuilder};

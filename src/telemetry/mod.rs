@@ -9,11 +9,15 @@
 //! Hot-path stages do not touch these counters per line: workers count into
 //! plain per-chunk tallies that the collector adds here once per chunk.
 
+mod health;
+pub mod http;
 pub mod names;
 
+pub use health::Health;
+
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    CounterVec, Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// All of picket's metrics, registered in one registry.
@@ -44,6 +48,32 @@ pub struct Metrics {
     pub state_entities: IntGaugeVec,
     /// `picket_rules_loaded`.
     pub rules_loaded: IntGauge,
+    /// `picket_source_files{source}`.
+    pub source_files: IntGaugeVec,
+    /// `picket_source_rotations_total{source,kind}`.
+    pub source_rotations: IntCounterVec,
+    /// `picket_sink_retries_total{sink}`.
+    pub sink_retries: IntCounterVec,
+    /// `picket_sink_spooled_total{sink}`.
+    pub sink_spooled: IntCounterVec,
+    /// `picket_sink_dropped_total{sink,reason}`.
+    pub sink_dropped: IntCounterVec,
+    /// `picket_sink_queue_bytes{sink}`.
+    pub sink_queue_bytes: IntGaugeVec,
+    /// `picket_sink_spool_bytes{sink}`.
+    pub sink_spool_bytes: IntGaugeVec,
+    /// `picket_sink_backpressure_seconds_total{sink}`.
+    pub sink_backpressure: CounterVec,
+    /// `picket_config_reloads_total`.
+    pub config_reloads: IntCounter,
+    /// `picket_config_reload_failures_total`.
+    pub config_reload_failures: IntCounter,
+    /// `picket_config_last_reload_successful`.
+    pub config_last_reload_ok: IntGauge,
+    /// `picket_checkpoint_writes_total`.
+    pub checkpoint_writes: IntCounter,
+    /// `picket_checkpoint_errors_total{op}`.
+    pub checkpoint_errors: IntCounterVec,
 }
 
 impl Metrics {
@@ -80,11 +110,42 @@ impl Metrics {
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
-        let rules_loaded = IntGauge::new(names::RULES_LOADED.name, names::RULES_LOADED.help)
-            .expect("static metric definitions are valid");
+        let int_counter = |n: &names::MetricName| {
+            let c = IntCounter::new(n.name, n.help).expect("static metric definitions are valid");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("metric names are unique");
+            c
+        };
+        let int_gauge = |n: &names::MetricName| {
+            let g = IntGauge::new(n.name, n.help).expect("static metric definitions are valid");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("metric names are unique");
+            g
+        };
+        let rules_loaded = int_gauge(&names::RULES_LOADED);
+        let source_files = gauge(&names::SOURCE_FILES);
+        let source_rotations = counter(&names::SOURCE_ROTATIONS);
+        let sink_retries = counter(&names::SINK_RETRIES);
+        let sink_spooled = counter(&names::SINK_SPOOLED);
+        let sink_dropped = counter(&names::SINK_DROPPED);
+        let sink_queue_bytes = gauge(&names::SINK_QUEUE_BYTES);
+        let sink_spool_bytes = gauge(&names::SINK_SPOOL_BYTES);
+        let sink_backpressure = CounterVec::new(
+            Opts::new(names::SINK_BACKPRESSURE.name, names::SINK_BACKPRESSURE.help),
+            names::SINK_BACKPRESSURE.labels,
+        )
+        .expect("static metric definitions are valid");
         registry
-            .register(Box::new(rules_loaded.clone()))
+            .register(Box::new(sink_backpressure.clone()))
             .expect("metric names are unique");
+        let config_reloads = int_counter(&names::CONFIG_RELOADS);
+        let config_reload_failures = int_counter(&names::CONFIG_RELOAD_FAILURES);
+        let config_last_reload_ok = int_gauge(&names::CONFIG_LAST_RELOAD_OK);
+        config_last_reload_ok.set(1);
+        let checkpoint_writes = int_counter(&names::CHECKPOINT_WRITES);
+        let checkpoint_errors = counter(&names::CHECKPOINT_ERRORS);
         let pipeline_latency = Histogram::with_opts(
             HistogramOpts::new(names::PIPELINE_LATENCY.name, names::PIPELINE_LATENCY.help).buckets(
                 vec![
@@ -116,6 +177,19 @@ impl Metrics {
             sink_deliveries,
             state_entities,
             rules_loaded,
+            source_files,
+            source_rotations,
+            sink_retries,
+            sink_spooled,
+            sink_dropped,
+            sink_queue_bytes,
+            sink_spool_bytes,
+            sink_backpressure,
+            config_reloads,
+            config_reload_failures,
+            config_last_reload_ok,
+            checkpoint_writes,
+            checkpoint_errors,
         }
     }
 

@@ -100,3 +100,81 @@ metric!(
     "Rules compiled and active.",
     []
 );
+metric!(
+    SOURCE_FILES,
+    "picket_source_files",
+    "Files followed by the daemon, by source.",
+    ["source"]
+);
+metric!(
+    SOURCE_ROTATIONS,
+    "picket_source_rotations_total",
+    "Rotations noticed in followed files, by source and kind (rename, truncate).",
+    ["source", "kind"]
+);
+metric!(
+    SINK_RETRIES,
+    "picket_sink_retries_total",
+    "Failed delivery attempts that will be retried, by sink.",
+    ["sink"]
+);
+metric!(
+    SINK_SPOOLED,
+    "picket_sink_spooled_total",
+    "Alerts written to a sink's on-disk spool because its memory queue was full.",
+    ["sink"]
+);
+metric!(
+    SINK_DROPPED,
+    "picket_sink_dropped_total",
+    "Alerts given up on, by sink and reason (rejected, spool_corrupt).",
+    ["sink", "reason"]
+);
+metric!(
+    SINK_QUEUE_BYTES,
+    "picket_sink_queue_bytes",
+    "Bytes of rendered alerts waiting in a sink's memory queue.",
+    ["sink"]
+);
+metric!(
+    SINK_SPOOL_BYTES,
+    "picket_sink_spool_bytes",
+    "Bytes of alerts waiting in a sink's on-disk spool.",
+    ["sink"]
+);
+metric!(
+    SINK_BACKPRESSURE,
+    "picket_sink_backpressure_seconds_total",
+    "Time reading was held up because a sink's queue and spool were full.",
+    ["sink"]
+);
+metric!(
+    CONFIG_RELOADS,
+    "picket_config_reloads_total",
+    "Configuration and rule reloads (SIGHUP) that were applied.",
+    []
+);
+metric!(
+    CONFIG_RELOAD_FAILURES,
+    "picket_config_reload_failures_total",
+    "Reloads (SIGHUP) rejected because the new configuration or rules are invalid; the old ones stay.",
+    []
+);
+metric!(
+    CONFIG_LAST_RELOAD_OK,
+    "picket_config_last_reload_successful",
+    "1 if the last reload was applied (or none was tried), 0 if it was rejected.",
+    []
+);
+metric!(
+    CHECKPOINT_WRITES,
+    "picket_checkpoint_writes_total",
+    "Checkpoint files written.",
+    []
+);
+metric!(
+    CHECKPOINT_ERRORS,
+    "picket_checkpoint_errors_total",
+    "Checkpoint files that could not be loaded (op=load) or written (op=write).",
+    ["op"]
+);
