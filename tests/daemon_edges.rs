@@ -46,11 +46,11 @@ fn a_corrupt_checkpoint_is_reported_and_set_aside() {
         (1..=20).map(line).collect::<String>(),
     )
     .unwrap();
-    let cfg = config(
-        dir,
-        "",
-        "[[sinks]]\ntype = \"file\"\npath = \"alerts.jsonl\"\n",
+    let sink = format!(
+        "[[sinks]]\ntype = \"file\"\npath = \"{}\"\n",
+        dir.join("alerts.jsonl").display()
     );
+    let cfg = config(dir, "", &sink);
     let d = Daemon::start(&cfg, &[]);
     wait_for("the file read", Duration::from_secs(20), || {
         lines(&d) == 20.0

@@ -116,9 +116,30 @@ impl SinkQueue {
             .set(i64::try_from(spooled).unwrap_or(i64::MAX));
     }
 
-    /// Hands a batch over: to memory, else to the spool, else waits for
-    /// room (backpressure). Fails only once the queue is aborted.
+    /// Hands alerts over, in batches of at most a quarter of the memory
+    /// bound (a chunk of input can raise more alerts than the bound holds):
+    /// each to memory, else to the spool, else waits for room
+    /// (backpressure). Fails only once the queue is aborted.
     pub fn push(&self, lines: Vec<String>) -> Result<(), SinkError> {
+        let piece = (self.memory_max / 4).max(1);
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for l in lines {
+            let n = l.len() as u64 + 1;
+            if !batch.is_empty() && bytes + n > piece {
+                self.push_batch(std::mem::take(&mut batch))?;
+                bytes = 0;
+            }
+            bytes += n;
+            batch.push(l);
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.push_batch(batch)
+    }
+
+    fn push_batch(&self, lines: Vec<String>) -> Result<(), SinkError> {
         let bytes = batch_bytes(&lines);
         let mut st = self.lock();
         let mut blocked: Option<Instant> = None;
@@ -130,7 +151,7 @@ impl SinkQueue {
             }
             let spool_empty = st.spool.as_ref().is_none_or(Spool::is_empty);
             let mem_room = st.mem_bytes + bytes <= self.memory_max;
-            // A batch bigger than everything is taken alone so reading goes on.
+            // An alert bigger than everything is taken alone so reading goes on.
             let alone = spool_empty && st.mem.is_empty();
             if spool_empty
                 && (mem_room || alone && !st.spool.as_ref().is_some_and(|s| s.fits(bytes)))

@@ -197,6 +197,16 @@ impl Daemon {
     }
 }
 
+impl Drop for Daemon {
+    /// A test that fails must not leave its daemon running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// A minimal HTTP/1.1 GET over loopback.
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     let Ok(mut s) = TcpStream::connect(addr) else {

@@ -97,20 +97,19 @@ fn memory_then_spool_then_backpressure_and_nothing_lost() {
     let d = tempfile::tempdir().unwrap();
     let one = batch_bytes(&batch(0, 2));
     let file = one + "{\"picket_spool\":1,\"count\":2}\n".len() as u64;
-    // Two batches fit in memory, three in the spool (which keeps 64 bytes spare).
-    let (q, dest, h, m) = start(2 * one, Some(d.path()), 3 * file + one + 63);
+    // Four batches fit in memory, three in the spool (which keeps 64 bytes spare).
+    let (q, dest, h, m) = start(4 * one, Some(d.path()), 3 * file + one + 63);
     dest.down.store(true, Ordering::SeqCst);
-    for i in 0..5 {
+    for i in 0..7 {
         q.push(batch(i * 2, 2)).unwrap();
-        assert!(m.sink_queue_bytes.with_label_values(&["t"]).get() as u64 <= 2 * one);
+        assert!(m.sink_queue_bytes.with_label_values(&["t"]).get() as u64 <= 4 * one);
     }
-    assert!(m.sink_spooled.with_label_values(&["t"]).get() >= 4);
+    assert_eq!(m.sink_spooled.with_label_values(&["t"]).get(), 6);
     // Spooled batches are durable; the memory ones are not yet.
-    let durable = q.durable();
-    assert_eq!(durable, 0, "the first batch is still in memory");
+    assert_eq!(q.durable(), 0, "the first batch is still in memory");
     // Full: the next push waits until the destination is back.
     let q2 = q.clone();
-    let pusher = std::thread::spawn(move || q2.push(batch(10, 2)));
+    let pusher = std::thread::spawn(move || q2.push(batch(14, 2)));
     std::thread::sleep(Duration::from_millis(150));
     assert!(!pusher.is_finished(), "backpressure");
     dest.down.store(false, Ordering::SeqCst);
@@ -119,7 +118,7 @@ fn memory_then_spool_then_backpressure_and_nothing_lost() {
     h.join().unwrap();
     assert_eq!(
         *dest.got.lock().unwrap(),
-        batch(0, 12),
+        batch(0, 16),
         "in order, exactly once"
     );
     assert!(m.sink_backpressure.with_label_values(&["t"]).get() > 0.1);
@@ -127,10 +126,26 @@ fn memory_then_spool_then_backpressure_and_nothing_lost() {
 }
 
 #[test]
+fn big_batches_are_split_to_respect_the_memory_bound() {
+    let (q, dest, h, m) = start(100, None, 0);
+    dest.down.store(true, Ordering::SeqCst);
+    let q2 = q.clone();
+    let pusher = std::thread::spawn(move || q2.push(batch(0, 40)));
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(m.sink_queue_bytes.with_label_values(&["t"]).get() <= 100);
+    dest.down.store(false, Ordering::SeqCst);
+    pusher.join().unwrap().unwrap();
+    q.close();
+    h.join().unwrap();
+    assert_eq!(*dest.got.lock().unwrap(), batch(0, 40));
+    assert!(q.enqueued() >= 20, "25-byte pieces of 13-byte alerts");
+}
+
+#[test]
 fn abort_moves_memory_to_the_spool_and_a_restart_delivers_it_first() {
     let d = tempfile::tempdir().unwrap();
     let one = batch_bytes(&batch(0, 2));
-    let (q, dest, h, _m) = start(2 * one, Some(d.path()), 1 << 20);
+    let (q, dest, h, _m) = start(4 * one, Some(d.path()), 1 << 20);
     dest.down.store(true, Ordering::SeqCst);
     for i in 0..4 {
         q.push(batch(i * 2, 2)).unwrap();
@@ -139,7 +154,7 @@ fn abort_moves_memory_to_the_spool_and_a_restart_delivers_it_first() {
     h.join().unwrap();
     assert!(q.push(batch(8, 2)).is_err(), "aborted queues refuse");
     assert_eq!(q.durable(), 4, "everything reached the spool");
-    let (q, dest, h, _m) = start(2 * one, Some(d.path()), 1 << 20);
+    let (q, dest, h, _m) = start(4 * one, Some(d.path()), 1 << 20);
     q.close();
     h.join().unwrap();
     assert_eq!(*dest.got.lock().unwrap(), batch(0, 8));
