@@ -52,7 +52,7 @@ fn sigmahq_rules_check() {
     let mut loaded = Vec::new();
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
     for file in &files {
-        let errors = check(std::slice::from_ref(file));
+        let errors = check(std::slice::from_ref(file), &Default::default());
         if errors.is_empty() {
             loaded.push(file.clone());
         }

@@ -10,7 +10,10 @@ mod duration;
 
 pub use duration::Duration;
 
+use crate::detect::correlation::CorrelationSettings;
+use crate::detect::rule::RuleOptions;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A configuration error, displayed as `FILE:LINE:COL: message`.
@@ -49,6 +52,68 @@ pub struct ConfigFile {
     pub alerts: AlertsConfig,
     /// `[limits]`: memory and input bounds.
     pub limits: LimitsConfig,
+    /// `[rules]`: rule compilation (placeholders).
+    pub rules: RulesConfig,
+    /// `[correlation]`: correlation windows.
+    pub correlation: CorrelationConfig,
+}
+
+/// `[rules]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Values of `%name%` placeholders for the Sigma `expand` modifier, e.g.
+    /// `Administrators = ["root", "admin*"]`. Rules using a placeholder
+    /// that is not defined here are rejected.
+    pub placeholders: BTreeMap<String, Vec<String>>,
+}
+
+impl RulesConfig {
+    /// The rule compilation settings.
+    pub fn options(&self) -> RuleOptions {
+        RuleOptions {
+            placeholders: self.placeholders.clone(),
+        }
+    }
+}
+
+/// `[correlation]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorrelationConfig {
+    /// How far behind the newest event (in event time) a match may arrive
+    /// and still be counted in order; later ones are dropped and counted.
+    /// Correlation alerts are delayed by up to this much event time.
+    pub lateness: Duration,
+    /// Most groups (distinct `group-by` values) kept per correlation rule;
+    /// the group updated longest ago is evicted first (counted in
+    /// `picket_correlation_evictions_total`).
+    pub max_groups: usize,
+    /// Most events kept in one group's window; older ones are dropped
+    /// (counted as `truncated`).
+    pub max_events_per_group: usize,
+}
+
+impl Default for CorrelationConfig {
+    fn default() -> Self {
+        let d = CorrelationSettings::default();
+        CorrelationConfig {
+            lateness: Duration::from_secs(30),
+            max_groups: d.max_groups,
+            max_events_per_group: d.max_entries,
+        }
+    }
+}
+
+impl CorrelationConfig {
+    /// The engine settings.
+    pub fn settings(&self) -> CorrelationSettings {
+        CorrelationSettings {
+            lateness_ns: self.lateness.as_nanos_i64(),
+            max_groups: self.max_groups.max(1),
+            max_entries: self.max_events_per_group.max(1),
+        }
+    }
 }
 
 /// `[privacy]`.
@@ -325,6 +390,29 @@ path = "/var/log/picket/alerts.jsonl"
         assert_eq!(c.sinks.len(), 2);
         assert_eq!(c.privacy.fingerprint_key.as_deref(), Some("change-me"));
         assert_eq!(c.alerts.suppress_window, Duration::from_secs(60));
+    }
+
+    #[test]
+    fn rules_and_correlation_sections() {
+        let c = ConfigFile::parse(
+            "[rules.placeholders]\nAdministrators = [\"root\", \"adm*\"]\n[correlation]\nlateness = \"5s\"\nmax_groups = 7\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules.options().placeholders["Administrators"],
+            ["root", "adm*"]
+        );
+        let s = c.correlation.settings();
+        assert_eq!((s.lateness_ns, s.max_groups), (5_000_000_000, 7));
+        assert_eq!(s.max_entries, 10_000);
+        let d = ConfigFile::parse("", "p.toml")
+            .unwrap()
+            .correlation
+            .settings();
+        assert_eq!(d, CorrelationSettings::default());
+        let e = ConfigFile::parse("[correlation]\nlatenes = \"5s\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

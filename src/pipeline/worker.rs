@@ -6,6 +6,7 @@
 
 use super::stats::ChunkStats;
 use crate::alert::Alert;
+use crate::detect::correlation::Observation;
 use crate::detect::{DetectScratch, Detector};
 use crate::enrich::{EnrichScratch, Enricher};
 use crate::event::{Event, Origin, event_to_json};
@@ -88,6 +89,9 @@ pub struct ChunkOutput {
     pub last: bool,
     /// Alerts raised, in line order.
     pub alerts: Vec<Alert>,
+    /// Matches that feed correlations, in line order (the collector feeds
+    /// them to the correlation engine after reordering).
+    pub observations: Vec<Observation>,
     /// Rendered events (mode [`Mode::Events`]).
     pub rendered: Vec<u8>,
     /// Counts.
@@ -150,6 +154,7 @@ pub fn process_chunk(
         end_offset,
         last: chunk.last,
         alerts,
+        observations: scratch.detect.take_observations(),
         rendered,
         stats,
         buffer: chunk.data,

@@ -44,6 +44,10 @@ pub struct Metrics {
     pub state_entities: IntGaugeVec,
     /// `picket_rules_loaded`.
     pub rules_loaded: IntGauge,
+    /// `picket_correlation_evictions_total{rule}`.
+    pub correlation_evictions: IntCounterVec,
+    /// `picket_correlation_dropped_total{rule,reason}`.
+    pub correlation_dropped: IntCounterVec,
 }
 
 impl Metrics {
@@ -76,6 +80,8 @@ impl Metrics {
         let source_lag = gauge(&names::SOURCE_LAG);
         let sink_deliveries = counter(&names::SINK_DELIVERIES);
         let state_entities = gauge(&names::STATE_ENTITIES);
+        let correlation_evictions = counter(&names::CORRELATION_EVICTIONS);
+        let correlation_dropped = counter(&names::CORRELATION_DROPPED);
         let build_info = gauge(&names::BUILD_INFO);
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
@@ -116,6 +122,8 @@ impl Metrics {
             sink_deliveries,
             state_entities,
             rules_loaded,
+            correlation_evictions,
+            correlation_dropped,
         }
     }
 

@@ -134,7 +134,7 @@ fn build_plan(rules: &[CompiledRule], members: &[u32]) -> Result<Plan, String> {
             .flat_map(|s| s.any_of.iter())
             .flat_map(|alt| alt.iter())
         {
-            for leaf in item.leaves.iter().filter(|l| l.gate != Gate::None) {
+            for leaf in item.leaves().filter(|l| l.gate != Gate::None) {
                 let LeafMatch::Text(m) = &leaf.matcher else {
                     continue;
                 };

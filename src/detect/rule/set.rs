@@ -4,8 +4,10 @@ use super::compiled::CompiledRule;
 use super::error::RuleError;
 use super::load::{Loaded, load_all, load_text};
 use super::matcher::any_text;
+use super::options::RuleOptions;
 use super::plan::{self, Marks, Plan};
 use super::tree::{Direct, Gate, Leaf, LeafOracle, Target, run_leaf};
+use crate::detect::correlation::{CorrelationDef, CorrelationPlan};
 use crate::event::{Event, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ pub struct RuleSet {
     /// Plan index per [`Format`](crate::parse::Format) (`format as usize`).
     plan_of: Vec<Option<usize>>,
     leaf_total: usize,
+    correlations: CorrelationPlan,
 }
 
 /// Per-thread buffers for [`RuleSet::evaluate`], reused across events so
@@ -87,7 +90,16 @@ impl RuleSet {
     /// after the built-in rules if `include_builtin`. Fails with every error
     /// found, in file order, if any rule does not load.
     pub fn load(paths: &[PathBuf], include_builtin: bool) -> Result<RuleSet, Vec<RuleError>> {
-        let (set, errors) = Self::load_partial(paths, include_builtin);
+        Self::load_with(paths, include_builtin, &RuleOptions::default())
+    }
+
+    /// [`load`](Self::load) with compilation settings (placeholders).
+    pub fn load_with(
+        paths: &[PathBuf],
+        include_builtin: bool,
+        options: &RuleOptions,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        let (set, errors) = Self::load_partial(paths, include_builtin, options);
         if errors.is_empty() {
             Ok(set)
         } else {
@@ -100,9 +112,13 @@ impl RuleSet {
     /// for tests and fuzzing.
     pub fn from_yaml(path: &Path, text: &str) -> Result<RuleSet, Vec<RuleError>> {
         let mut loaded = Loaded::default();
-        load_text(path, text, &mut loaded);
-        let Loaded { rules, mut errors } = loaded;
-        let set = Self::from_rules(rules, &mut errors);
+        load_text(path, text, &RuleOptions::default(), &mut loaded);
+        let Loaded {
+            rules,
+            correlations,
+            mut errors,
+        } = loaded;
+        let set = Self::from_rules(rules, correlations, &mut errors);
         if errors.is_empty() {
             Ok(set)
         } else {
@@ -115,15 +131,24 @@ impl RuleSet {
     pub(crate) fn load_partial(
         paths: &[PathBuf],
         include_builtin: bool,
+        options: &RuleOptions,
     ) -> (RuleSet, Vec<RuleError>) {
-        let Loaded { rules, mut errors } = load_all(paths, include_builtin);
-        let set = Self::from_rules(rules, &mut errors);
+        let Loaded {
+            rules,
+            correlations,
+            mut errors,
+        } = load_all(paths, include_builtin, options);
+        let set = Self::from_rules(rules, correlations, &mut errors);
         (set, errors)
     }
 
-    /// Links compiled rules into a set: rejects duplicate ids, numbers the
-    /// leaves, builds the prefilter.
-    pub(crate) fn from_rules(rules: Vec<CompiledRule>, errors: &mut Vec<RuleError>) -> RuleSet {
+    /// Links compiled rules into a set: rejects duplicate ids and names,
+    /// numbers the leaves, builds the prefilter, resolves correlations.
+    pub(crate) fn from_rules(
+        rules: Vec<CompiledRule>,
+        correlations: Vec<CorrelationDef>,
+        errors: &mut Vec<RuleError>,
+    ) -> RuleSet {
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut kept = Vec::with_capacity(rules.len());
         let mut leaf_total: usize = 0;
@@ -145,17 +170,43 @@ impl RuleSet {
                 ));
                 continue;
             };
+            if let Some(name) = rule.name.as_ref().filter(|n| **n != rule.info.id) {
+                if let Some(first) = seen.get(name) {
+                    let msg = format!("duplicate rule name `{name}` (first defined at {first})");
+                    errors.push(RuleError::new(&rule.source.path, rule.source.line, 1, msg));
+                    continue;
+                }
+                seen.insert(name.clone(), rule.source.to_string());
+            }
             seen.insert(rule.info.id.clone(), rule.source.to_string());
             rule.leaf_base = base;
             leaf_total += rule.tree.leaf_count as usize;
             kept.push(rule);
         }
+        let mut defs = Vec::with_capacity(correlations.len());
+        for c in correlations {
+            let clash = std::iter::once(&c.info.id)
+                .chain(c.name.iter().filter(|n| **n != c.info.id))
+                .find_map(|n| seen.get(n).map(|first| (n.clone(), first.clone())));
+            if let Some((n, first)) = clash {
+                let msg = format!("duplicate rule id or name `{n}` (first defined at {first})");
+                errors.push(RuleError::new(&c.source.path, c.source.line, 1, msg));
+                continue;
+            }
+            seen.insert(c.info.id.clone(), c.source.to_string());
+            if let Some(n) = &c.name {
+                seen.insert(n.clone(), c.source.to_string());
+            }
+            defs.push(c);
+        }
+        let correlations = CorrelationPlan::build(&kept, defs, errors);
         match plan::build(&kept) {
             Ok((plans, plan_of)) => RuleSet {
                 rules: kept,
                 plans,
                 plan_of,
                 leaf_total,
+                correlations,
             },
             Err(message) => {
                 errors.push(RuleError::new(Path::new("(rule set)"), 1, 1, message));
@@ -168,6 +219,11 @@ impl RuleSet {
     /// indices into this slice.
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// The correlation rules, resolved against [`rules`](Self::rules).
+    pub fn correlations(&self) -> &CorrelationPlan {
+        &self.correlations
     }
 
     /// Fresh per-thread buffers for [`evaluate`](Self::evaluate).
@@ -213,7 +269,7 @@ impl RuleSet {
             match &scan.target {
                 Target::Field(f) => {
                     if let Some(v) = f.get(event) {
-                        run(v);
+                        run(&v);
                     }
                 }
                 Target::Keywords => {

@@ -4,8 +4,10 @@
 //! condition ── Cond over selection indices
 //! selection ── OR of alternatives (a list of maps), each an AND of items
 //! item      ── one target (a field, or every field for keywords) and its
-//!              values: leaves, OR-ed (or AND-ed with `|all`)
-//! leaf      ── one value's matcher, plus how the prefilter can decide it
+//!              values, OR-ed (or AND-ed with `|all`; negated with `|neq`)
+//! value     ── the alternatives one written value became (placeholders,
+//!              base64 offsets, dash variants): leaves, OR-ed
+//! leaf      ── one matcher, plus how the prefilter can decide it
 //! ```
 //!
 //! How a leaf is decided is the job of a [`LeafOracle`]: [`Direct`] runs
@@ -54,9 +56,32 @@ pub(crate) struct Leaf {
 #[derive(Clone, Debug)]
 pub(crate) struct Item {
     pub target: Target,
-    /// `|all`: every leaf must hold.
+    /// `|all`: every value must hold.
     pub all: bool,
-    pub leaves: Box<[Leaf]>,
+    /// `|neq`: the item holds when its values do not.
+    pub negate: bool,
+    /// Per written value, its alternatives.
+    pub values: Box<[Box<[Leaf]>]>,
+}
+
+impl Item {
+    /// Every leaf of the item.
+    pub fn leaves(&self) -> impl Iterator<Item = &Leaf> {
+        self.values.iter().flat_map(|v| v.iter())
+    }
+
+    /// Combines leaf results: alternatives OR-ed, values OR-ed or AND-ed,
+    /// then negated with `neq`.
+    #[inline]
+    fn eval(&self, leaf: &mut impl FnMut(&Leaf) -> bool) -> bool {
+        let mut value = |alts: &Box<[Leaf]>| alts.iter().any(&mut *leaf);
+        let held = if self.all {
+            self.values.iter().all(&mut value)
+        } else {
+            self.values.iter().any(&mut value)
+        };
+        held != self.negate
+    }
 }
 
 /// A named selection: any alternative whose items all hold.
@@ -85,14 +110,9 @@ impl Tree {
         self.condition.eval(&mut |s| {
             self.selections.get(s as usize).is_some_and(|sel| {
                 sel.any_of.iter().any(|items| {
-                    items.iter().all(|item| {
-                        let mut leaf = |l: &Leaf| oracle.leaf(&item.target, l, event);
-                        if item.all {
-                            item.leaves.iter().all(&mut leaf)
-                        } else {
-                            item.leaves.iter().any(&mut leaf)
-                        }
-                    })
+                    items
+                        .iter()
+                        .all(|item| item.eval(&mut |l: &Leaf| oracle.leaf(&item.target, l, event)))
                 })
             })
         })
@@ -108,14 +128,16 @@ impl Tree {
             let sel = self.selections.get(s as usize)?;
             or3(sel.any_of.iter().map(|items| {
                 and3(items.iter().map(|item| {
-                    let leaves = item.leaves.iter().map(|l| {
+                    let leaf = |l: &Leaf| {
                         if l.gate == Gate::None {
                             None
                         } else {
                             Some(false)
                         }
-                    });
-                    if item.all { and3(leaves) } else { or3(leaves) }
+                    };
+                    let values = item.values.iter().map(|alts| or3(alts.iter().map(leaf)));
+                    let held = if item.all { and3(values) } else { or3(values) };
+                    held.map(|b| b != item.negate)
                 }))
             }))
         };
@@ -132,7 +154,7 @@ pub(crate) fn run_leaf(
     buf: &mut String,
 ) -> bool {
     match target {
-        Target::Field(f) => leaf.matches(f.get(event), buf),
+        Target::Field(f) => leaf.matches(f.get(event).as_deref(), event, buf),
         Target::Keywords => {
             let LeafMatch::Text(m) = leaf else {
                 return false;

@@ -52,7 +52,7 @@ fn builtin_rules_load() {
 
 #[test]
 fn builtin_examples_pass() {
-    let report = run_examples(&[], true);
+    let report = run_examples(&[], true, &Default::default());
     assert!(report.is_ok(), "{report}");
     assert!(report.errors.is_empty());
     assert_eq!(report.untested, 0);
@@ -143,7 +143,7 @@ fn examples_report_failures_with_locations() {
         rule("sel:\n  url.path: /a\ncondition: sel")
     );
     std::fs::write(&file, yaml).unwrap();
-    let report = run_examples(std::slice::from_ref(&file), false);
+    let report = run_examples(std::slice::from_ref(&file), false, &Default::default());
     assert!(!report.is_ok());
     let results: Vec<_> = report.rules[0]
         .outcomes
@@ -176,7 +176,7 @@ fn examples_report_failures_with_locations() {
     // An example in a format the rule does not apply to says so.
     let web = "title: w\nid: w\nlogsource: {category: webserver}\ndetection: {s: {url.path: /a}, condition: s}\nx-picket-tests: {format: auditd, match_events: [{url.path: /a}]}\n";
     std::fs::write(&file, web).unwrap();
-    let report = run_examples(std::slice::from_ref(&file), false);
+    let report = run_examples(std::slice::from_ref(&file), false, &Default::default());
     let why = &report.rules[0].outcomes[0].result;
     assert_eq!(
         *why,

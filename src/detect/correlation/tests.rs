@@ -1,0 +1,1 @@
+//! Correlation engine tests (see tests.rs module docs).
