@@ -74,7 +74,7 @@ mod plan;
 mod set;
 mod spec;
 mod template;
-mod transform;
+pub(crate) mod transform;
 mod tree;
 
 #[cfg(test)]

@@ -111,8 +111,17 @@ impl RuleSet {
     /// read from `path`: for rules that come from elsewhere than files, and
     /// for tests and fuzzing.
     pub fn from_yaml(path: &Path, text: &str) -> Result<RuleSet, Vec<RuleError>> {
+        Self::from_yaml_with(path, text, &RuleOptions::default())
+    }
+
+    /// [`from_yaml`](Self::from_yaml) with compilation settings.
+    pub fn from_yaml_with(
+        path: &Path,
+        text: &str,
+        options: &RuleOptions,
+    ) -> Result<RuleSet, Vec<RuleError>> {
         let mut loaded = Loaded::default();
-        load_text(path, text, &RuleOptions::default(), &mut loaded);
+        load_text(path, text, options, &mut loaded);
         let Loaded {
             rules,
             correlations,
