@@ -58,7 +58,8 @@ pub(crate) struct Item {
     pub target: Target,
     /// `|all`: every value must hold.
     pub all: bool,
-    /// `|neq`: the item holds when its values do not.
+    /// `|neq`: the item holds when the field is present and its values do
+    /// not match.
     pub negate: bool,
     /// Per written value, its alternatives.
     pub values: Box<[Box<[Leaf]>]>,
@@ -71,9 +72,17 @@ impl Item {
     }
 
     /// Combines leaf results: alternatives OR-ed, values OR-ed or AND-ed,
-    /// then negated with `neq`.
+    /// then negated with `neq` (an absent field is not "different from the
+    /// value": `neq` needs the field, as RSigma reads the modifier).
     #[inline]
-    fn eval(&self, leaf: &mut impl FnMut(&Leaf) -> bool) -> bool {
+    fn eval(&self, event: &Event<'_>, leaf: &mut impl FnMut(&Leaf) -> bool) -> bool {
+        if self.negate {
+            if let Target::Field(f) = &self.target {
+                if f.get(event).is_none() {
+                    return false;
+                }
+            }
+        }
         let mut value = |alts: &Box<[Leaf]>| alts.iter().any(&mut *leaf);
         let held = if self.all {
             self.values.iter().all(&mut value)
@@ -110,9 +119,9 @@ impl Tree {
         self.condition.eval(&mut |s| {
             self.selections.get(s as usize).is_some_and(|sel| {
                 sel.any_of.iter().any(|items| {
-                    items
-                        .iter()
-                        .all(|item| item.eval(&mut |l: &Leaf| oracle.leaf(&item.target, l, event)))
+                    items.iter().all(|item| {
+                        item.eval(event, &mut |l: &Leaf| oracle.leaf(&item.target, l, event))
+                    })
                 })
             })
         })
@@ -137,7 +146,13 @@ impl Tree {
                     };
                     let values = item.values.iter().map(|alts| or3(alts.iter().map(leaf)));
                     let held = if item.all { and3(values) } else { or3(values) };
-                    held.map(|b| b != item.negate)
+                    if item.negate {
+                        // Nothing found: true if the field is present,
+                        // false if absent; unknown either way.
+                        held.and_then(|b| if b { Some(false) } else { None })
+                    } else {
+                        held
+                    }
                 }))
             }))
         };

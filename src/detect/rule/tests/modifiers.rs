@@ -175,8 +175,8 @@ fn neq() {
             (f("http.request.method", "POST"), true),
             (f("http.request.method", "get"), false),
             (f("http.request.method", "HEAD"), false),
-            // Absent: it is not GET or HEAD.
-            (vec![], true),
+            // Absent: not "different from the value" (RSigma reads it so too).
+            (vec![], false),
         ],
     );
     table(
