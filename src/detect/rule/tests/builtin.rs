@@ -15,8 +15,23 @@ fn builtin_rules_load() {
         "exfil-docdb-replication",
         "web-docdb-purge",
         "web-docdb-admin-endpoints",
+        "failed-login",
+        "document-deletion",
     ] {
         assert!(ids.contains(&want), "{want} missing from {ids:?}");
+    }
+    let correlations: Vec<&str> = set
+        .correlations()
+        .rules()
+        .iter()
+        .map(|r| r.info.id.as_str())
+        .collect();
+    assert_eq!(
+        correlations,
+        ["login-brute-force", "credential-stuffing", "mass-document-deletion"]
+    );
+    for c in set.correlations().rules() {
+        assert!(c.examples.is_some(), "{} has no x-picket-tests", c.info.id);
     }
     let bulk = set
         .rules()
@@ -57,7 +72,11 @@ fn builtin_examples_pass() {
     assert!(report.errors.is_empty());
     assert_eq!(report.untested, 0);
     for r in &report.rules {
-        let events = r.outcomes.iter().filter(|o| o.input.starts_with('{'));
+        // Correlation scenarios: "sequence of N events|lines (expect M)".
+        let is_events = |o: &&crate::detect::rule::ExampleOutcome| {
+            o.input.starts_with('{') || o.input.contains(" events (expect")
+        };
+        let events = r.outcomes.iter().filter(is_events);
         let (pos, neg): (Vec<_>, Vec<_>) = events.partition(|o| o.expect_match);
         assert!(
             !pos.is_empty() && !neg.is_empty(),
@@ -70,7 +89,7 @@ fn builtin_examples_pass() {
                 .all(|o| o.result == ExampleResult::Pass),
             "{report}"
         );
-        let lines = r.outcomes.iter().filter(|o| !o.input.starts_with('{'));
+        let lines = r.outcomes.iter().filter(|o| !is_events(o));
         assert!(
             lines.clone().any(|o| o.expect_match) && lines.clone().any(|o| !o.expect_match),
             "{}",
