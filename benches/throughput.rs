@@ -163,10 +163,7 @@ fn parse_only(path: &Path) -> Row {
 fn stages(mode: Mode) -> Stages {
     let cfg = ConfigFile::default();
     let rules = RuleSet::builtin().expect("built-in rules compile");
-    let pi = PiScanner::new(&PiConfig {
-        fingerprint_key: b"bench".to_vec(),
-        reveal: false,
-    });
+    let pi = PiScanner::new(&PiConfig::new(b"bench".to_vec()));
     Stages::new(
         mode,
         Enricher::from_config(&cfg).expect("default config"),

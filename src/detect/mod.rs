@@ -13,7 +13,8 @@ pub mod pi;
 pub mod rule;
 
 use crate::alert::{Alert, AlertKind, LogRef};
-use crate::event::Event;
+use crate::event::{Event, Value};
+use std::borrow::Cow;
 use crate::source::FileInfo;
 use correlation::{Observation, observe};
 use pi::{PiFinding, PiScanner, PiScratch};
@@ -73,12 +74,15 @@ impl Detector {
         }
     }
 
-    /// Scans `ev` for PI, filling `ev.pi` (a no-op when PI detection is off).
+    /// Scans `ev` for PI, filling `ev.pi` (a no-op when PI detection is off),
+    /// and exposes the findings to rules as the list fields `pi.category`,
+    /// `pi.field` and `pi.key` (see `docs/RULES.md`).
     pub fn scan_pi(&self, ev: &mut Event<'_>, scratch: &mut DetectScratch) {
         if let Some(pi) = &self.pi {
             let mut found = std::mem::take(&mut ev.pi);
             pi.scan_event(ev, &mut scratch.pi, &mut found);
             ev.pi = found;
+            expose_pi_fields(ev);
         }
     }
 
@@ -127,6 +131,32 @@ impl Detector {
                 suppressed: 0,
             });
         }
+    }
+}
+
+/// Sets `pi.category`, `pi.field` and `pi.key` (distinct values, in finding
+/// order) so Sigma rules can select on findings. Allocates only for events
+/// that have findings.
+pub fn expose_pi_fields(ev: &mut Event<'_>) {
+    if ev.pi.is_empty() {
+        return;
+    }
+    fn distinct<'x>(it: impl Iterator<Item = &'x str>) -> Value<'static> {
+        let mut out: Vec<Cow<'static, str>> = Vec::new();
+        for s in it {
+            if !out.iter().any(|o| o == s) {
+                out.push(Cow::Owned(s.to_string()));
+            }
+        }
+        Value::List(out)
+    }
+    let category = distinct(ev.pi.iter().map(|f| f.category));
+    let field = distinct(ev.pi.iter().map(|f| f.field));
+    let key = distinct(ev.pi.iter().filter_map(|f| f.key.as_deref()));
+    ev.set_extra("pi.category", category);
+    ev.set_extra("pi.field", field);
+    if matches!(&key, Value::List(l) if !l.is_empty()) {
+        ev.set_extra("pi.key", key);
     }
 }
 

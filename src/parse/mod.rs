@@ -184,6 +184,12 @@ pub fn parser_for(format: Format) -> Option<Box<dyn LineParser>> {
 /// parser tries up to 32 non-empty lines and the one that parses most wins
 /// (ties go to the earlier format in [`Format::ALL`]). `None` if no parser
 /// accepts any line.
+///
+/// The tie rule is what separates `combined` from `common`: the `common`
+/// parser also accepts combined lines (it ignores what follows the byte
+/// count), while the `combined` parser rejects common lines, so a file of
+/// combined lines ties and goes to `combined`, listed first, and a file of
+/// common lines goes to `common`.
 pub fn sniff(sample: &[u8]) -> Option<Format> {
     let lines: Vec<&[u8]> = sample
         .split(|b| *b == b'\n')
