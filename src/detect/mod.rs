@@ -14,11 +14,11 @@ pub mod rule;
 
 use crate::alert::{Alert, AlertKind, LogRef};
 use crate::event::{Event, Value};
-use std::borrow::Cow;
 use crate::source::FileInfo;
 use correlation::{Observation, observe};
 use pi::{PiFinding, PiScanner, PiScratch};
 use rule::{RuleScratch, RuleSet};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The per-event detectors: PI scanning, then rule matching.

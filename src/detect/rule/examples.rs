@@ -9,7 +9,8 @@
 //!   no_match_events: [...]
 //! ```
 //!
-//! Raw lines are parsed with the format's parser, exactly as replay would.
+//! Raw lines are parsed with the format's parser and scanned for PI
+//! (findings exposed as `pi.*`), exactly as replay would.
 //! Events are flat maps of picket field names (what `picket parse` prints;
 //! `event.dataset` there sets the format, `@timestamp` and `log.*` are
 //! ignored), so a rule can be tested even where no parser exists yet. An
@@ -606,6 +607,17 @@ fn run_scenario(
     }
 }
 
+/// The PI scanner raw-line examples run through (fixed fingerprint key:
+/// examples never show fingerprints).
+fn example_pi_scanner() -> &'static crate::detect::pi::PiScanner {
+    static SCANNER: std::sync::OnceLock<crate::detect::pi::PiScanner> = std::sync::OnceLock::new();
+    SCANNER.get_or_init(|| {
+        crate::detect::pi::PiScanner::new(&crate::detect::pi::PiConfig::new(
+            b"picket rules test".to_vec(),
+        ))
+    })
+}
+
 fn run_line(
     format: Option<Format>,
     line: &str,
@@ -619,7 +631,15 @@ fn run_line(
     };
     let mut ev = Event::new(format, Origin::default());
     match parser.parse(line.as_bytes(), &mut ev) {
-        Ok(()) => check(&ev),
+        Ok(()) => {
+            // As replay sees it: PI findings exposed to rules (`pi.*`).
+            let scanner = example_pi_scanner();
+            let mut found = Vec::new();
+            scanner.scan_event(&ev, &mut Default::default(), &mut found);
+            ev.pi = found;
+            crate::detect::expose_pi_fields(&mut ev);
+            check(&ev)
+        }
         Err(e) if e.reason == Reason::Unsupported => ExampleResult::Skipped(format!(
             "the {format} parser is not available in this build yet"
         )),

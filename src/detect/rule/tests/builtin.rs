@@ -28,7 +28,11 @@ fn builtin_rules_load() {
         .collect();
     assert_eq!(
         correlations,
-        ["login-brute-force", "credential-stuffing", "mass-document-deletion"]
+        [
+            "login-brute-force",
+            "credential-stuffing",
+            "mass-document-deletion"
+        ]
     );
     for c in set.correlations().rules() {
         assert!(c.examples.is_some(), "{} has no x-picket-tests", c.info.id);
