@@ -21,7 +21,7 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
     let rules = setup::load_rules(
         &a.common.rules,
         !a.common.no_default_rules,
-        &cfg.rules.options(),
+        &cfg.rules.options().map_err(anyhow::Error::msg)?,
     )?;
     let pi = setup::pi_config(&cfg, a.state.as_deref())?;
     let metrics = Metrics::new();

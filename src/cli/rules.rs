@@ -10,7 +10,10 @@ use std::process::ExitCode;
 pub fn run(c: RulesCommand) -> Result<ExitCode> {
     match c {
         RulesCommand::Check { paths, config } => {
-            let options = setup::load_config(config.as_deref())?.rules.options();
+            let options = setup::load_config(config.as_deref())?
+                .rules
+                .options()
+                .map_err(anyhow::Error::msg)?;
             let errors = check(&paths, &options);
             for e in &errors {
                 println!("{e}");
@@ -26,7 +29,10 @@ pub fn run(c: RulesCommand) -> Result<ExitCode> {
             }
         }
         RulesCommand::Test { paths, config } => {
-            let options = setup::load_config(config.as_deref())?.rules.options();
+            let options = setup::load_config(config.as_deref())?
+                .rules
+                .options()
+                .map_err(anyhow::Error::msg)?;
             let report = run_examples(&paths, false, &options);
             print!("{report}");
             Ok(if report.is_ok() {
@@ -36,7 +42,10 @@ pub fn run(c: RulesCommand) -> Result<ExitCode> {
             })
         }
         RulesCommand::List { paths, config } => {
-            let options = setup::load_config(config.as_deref())?.rules.options();
+            let options = setup::load_config(config.as_deref())?
+                .rules
+                .options()
+                .map_err(anyhow::Error::msg)?;
             let set = setup::load_rules(&paths, paths.is_empty(), &options)?;
             let plan = set.correlations();
             for (i, r) in set.rules().iter().enumerate() {

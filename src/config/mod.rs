@@ -66,14 +66,25 @@ pub struct RulesConfig {
     /// `Administrators = ["root", "admin*"]`. Rules using a placeholder
     /// that is not defined here are rejected.
     pub placeholders: BTreeMap<String, Vec<String>>,
+    /// Formats that rules with a given logsource key are evaluated on,
+    /// overriding the built-in table: e.g. `"category:proxy" = ["combined",
+    /// "json"]` for a forward proxy that writes combined logs (by default
+    /// proxy rules only run on `json`).
+    pub logsources: BTreeMap<String, Vec<String>>,
 }
 
 impl RulesConfig {
-    /// The rule compilation settings.
-    pub fn options(&self) -> RuleOptions {
-        RuleOptions {
+    /// The rule compilation settings; `Err` names a bad `logsources` entry.
+    pub fn options(&self) -> Result<RuleOptions, String> {
+        let mut o = RuleOptions {
             placeholders: self.placeholders.clone(),
+            ..Default::default()
+        };
+        for (k, v) in &self.logsources {
+            o.set_logsource_formats(k, v)
+                .map_err(|e| format!("[rules.logsources] {e}"))?;
         }
+        Ok(o)
     }
 }
 
@@ -403,9 +414,21 @@ path = "/var/log/picket/alerts.jsonl"
         )
         .unwrap();
         assert_eq!(
-            c.rules.options().placeholders["Administrators"],
+            c.rules.options().unwrap().placeholders["Administrators"],
             ["root", "adm*"]
         );
+        let l = ConfigFile::parse(
+            "[rules.logsources]\n\"category:proxy\" = [\"combined\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            l.rules.options().unwrap().logsource_formats["category:proxy"].len(),
+            1
+        );
+        let l = ConfigFile::parse("[rules.logsources]\n\"proxy\" = [\"combined\"]\n", "p.toml")
+            .unwrap();
+        assert!(l.rules.options().unwrap_err().contains("category:NAME"));
         let s = c.correlation.settings();
         assert_eq!((s.lateness_ns, s.max_groups), (5_000_000_000, 7));
         assert_eq!(s.max_entries, 10_000);

@@ -11,7 +11,7 @@ use super::compiled::{CompiledRule, LogSource, RuleMeta, RuleSource};
 use super::condition::{self, Cond};
 use super::error::RuleError;
 use super::examples::Examples;
-use super::mapping::{Taxonomy, applicability, resolve_field};
+use super::mapping::{Taxonomy, applicability_with, resolve_field};
 use super::matcher::{Cidr, LeafMatch, TextMatcher};
 use super::modifier::{MatchKind, Modifiers, TextKind, parse_key};
 use super::options::RuleOptions;
@@ -162,10 +162,11 @@ pub(crate) fn compile_doc(
         name,
     } = header(&d, &at, loc, fallback_id, &mut errs);
     let ls = d.logsource.unwrap_or_default();
-    let applies = applicability(
+    let applies = applicability_with(
         ls.category.as_deref(),
         ls.product.as_deref(),
         ls.service.as_deref(),
+        &options.logsource_formats,
     );
     let tree = match &d.detection {
         Some(det) => compile_detection(

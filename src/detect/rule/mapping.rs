@@ -278,10 +278,22 @@ pub(crate) struct Applicability {
 }
 
 /// Looks a rule's `logsource` up in the table.
+#[cfg(test)]
 pub(crate) fn applicability(
     category: Option<&str>,
     product: Option<&str>,
     service: Option<&str>,
+) -> Applicability {
+    applicability_with(category, product, service, &BTreeMap::new())
+}
+
+/// Looks a rule's `logsource` up in the table, with configured overrides
+/// of the formats (`category:proxy` → formats; see `RuleOptions`).
+pub(crate) fn applicability_with(
+    category: Option<&str>,
+    product: Option<&str>,
+    service: Option<&str>,
+    overrides: &BTreeMap<String, Vec<Format>>,
 ) -> Applicability {
     let mut formats = FormatSet::ALL;
     let mut taxonomy = None;
@@ -293,17 +305,27 @@ pub(crate) fn applicability(
         let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
             continue;
         };
+        let name = match key {
+            Key::Category => "category",
+            Key::Product => "product",
+            Key::Service => "service",
+        };
+        let over = overrides.get(&format!("{name}:{}", value.to_ascii_lowercase()));
+        if let Some(fs) = over {
+            formats = FormatSet(formats.0 & FormatSet::of(fs).0);
+        }
         match tables()
             .rows
             .iter()
             .find(|r| r.key == key && r.value.eq_ignore_ascii_case(value))
         {
             Some(r) => {
-                if let Some(fs) = r.formats {
+                if let (Some(fs), None) = (r.formats, over) {
                     formats = FormatSet(formats.0 & fs.0);
                 }
                 taxonomy = taxonomy.or(r.taxonomy);
             }
+            None if over.is_some() => {}
             None => formats = FormatSet::NONE,
         }
     }

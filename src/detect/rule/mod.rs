@@ -95,10 +95,11 @@ use std::path::PathBuf;
 /// `logsource`: the first one an event has wins. For tooling (docs,
 /// comparisons with other engines); rules resolve names once at load time.
 pub fn field_candidates(logsource: &LogSource, name: &str) -> Vec<String> {
-    let a = mapping::applicability(
+    let a = mapping::applicability_with(
         logsource.category.as_deref(),
         logsource.product.as_deref(),
         logsource.service.as_deref(),
+        &Default::default(),
     );
     resolve_field(name, a.taxonomy).names()
 }
