@@ -136,7 +136,11 @@ fn sigmahq_rules_on_real_apache_log() {
     let log = root.join("elastic-examples/Common Data Formats/apache_logs/apache_logs");
     let corpus = root.join("sigmahq-sigma");
     if !log.is_file() || !corpus.is_dir() {
-        eprintln!("skipped: {} or {} not present", log.display(), corpus.display());
+        eprintln!(
+            "skipped: {} or {} not present",
+            log.display(),
+            corpus.display()
+        );
         return;
     }
     let dirs: Vec<PathBuf> = ["rules", "rules-emerging-threats", "rules-threat-hunting"]

@@ -22,6 +22,8 @@ pub struct RuleSet {
     /// Plan index per [`Format`](crate::parse::Format) (`format as usize`).
     plan_of: Vec<Option<usize>>,
     leaf_total: usize,
+    /// Per leaf: decided by its matcher, not the scans (see `plan`).
+    direct: Vec<bool>,
     correlations: CorrelationPlan,
 }
 
@@ -37,6 +39,8 @@ pub struct RuleScratch {
     touched: Vec<u32>,
     /// Decimal text of number fields.
     num: String,
+    /// Lowercased field text for whole-value lookups.
+    lower: String,
 }
 
 impl RuleScratch {
@@ -63,6 +67,7 @@ impl RuleScratch {
 /// The prefiltered evaluator's leaves: decided by the scan where it can.
 struct Gated<'s> {
     stamps: &'s [u32],
+    direct: &'s [bool],
     epoch: u32,
     base: u32,
     buf: &'s mut String,
@@ -71,7 +76,11 @@ struct Gated<'s> {
 impl LeafOracle for Gated<'_> {
     #[inline]
     fn leaf(&mut self, target: &Target, leaf: &Leaf, event: &Event<'_>) -> bool {
-        let hit = || self.stamps.get((self.base + leaf.id) as usize) == Some(&self.epoch);
+        let i = (self.base + leaf.id) as usize;
+        let hit = || self.stamps.get(i) == Some(&self.epoch);
+        if self.direct.get(i).copied().unwrap_or(false) {
+            return run_leaf(target, &leaf.matcher, event, self.buf);
+        }
         match leaf.gate {
             Gate::None => run_leaf(target, &leaf.matcher, event, self.buf),
             Gate::Certain => hit(),
@@ -209,12 +218,13 @@ impl RuleSet {
             defs.push(c);
         }
         let correlations = CorrelationPlan::build(&kept, defs, errors);
-        match plan::build(&kept) {
-            Ok((plans, plan_of)) => RuleSet {
+        match plan::build(&kept, leaf_total) {
+            Ok(built) => RuleSet {
                 rules: kept,
-                plans,
-                plan_of,
+                plans: built.plans,
+                plan_of: built.plan_of,
                 leaf_total,
+                direct: built.direct,
                 correlations,
             },
             Err(message) => {
@@ -260,6 +270,7 @@ impl RuleSet {
             rule_stamp,
             touched,
             num,
+            lower,
             ..
         } = scratch;
         let mut marks = Marks {
@@ -267,25 +278,35 @@ impl RuleSet {
             leaf_stamp,
             rule_stamp,
             touched,
+            lower,
         };
-        for scan in plan.scans.iter() {
-            let mut run = |v: &Value<'_>| {
+        let mut run = |scan: u32, v: &Value<'_>, marks: &mut Marks<'_>| {
+            if let Some(scan) = plan.scans.get(scan as usize) {
                 any_text(v, num, &mut |s| {
-                    scan.run(s, &mut marks);
+                    scan.run(s, event, marks);
                     false
                 });
-            };
-            match &scan.target {
-                Target::Field(f) => {
-                    if let Some(v) = f.get(event) {
-                        run(&v);
-                    }
-                }
-                Target::Keywords => {
-                    event.fields().for_each(|(_, v)| run(v));
-                    event.extras().for_each(|(_, v)| run(v));
+            }
+        };
+        // Each field the event has, once, against its scan.
+        for (field, v) in event.fields() {
+            if let Some(Some(i)) = plan.slot_scan.get(field as usize) {
+                run(*i, v, &mut marks);
+            }
+        }
+        if !plan.extra_scan.is_empty() {
+            for (name, v) in event.extras() {
+                if let Some(i) = plan.extra_scan.get(name) {
+                    run(*i, v, &mut marks);
                 }
             }
+        }
+        if let (Some(i), Some(t)) = (plan.timestamp_scan, event.timestamp) {
+            run(i, &Value::Str(t.to_string().into()), &mut marks);
+        }
+        if let Some(i) = plan.keyword_scan {
+            event.fields().for_each(|(_, v)| run(i, v, &mut marks));
+            event.extras().for_each(|(_, v)| run(i, v, &mut marks));
         }
         let Marks {
             leaf_stamp,
@@ -294,6 +315,7 @@ impl RuleSet {
         } = marks;
         let mut oracle = Gated {
             stamps: leaf_stamp,
+            direct: &self.direct,
             epoch,
             base: 0,
             buf: num,

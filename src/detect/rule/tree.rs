@@ -133,17 +133,17 @@ impl Tree {
     /// leaf unknown: if that is false, no completion can make it true. This
     /// also gates rules with `not`, e.g. `selection and not filter`.
     pub fn needs_hit(&self) -> bool {
+        self.needs_one_of(&|l: &Leaf| l.gate != Gate::None)
+    }
+
+    /// Whether the rule can only match when at least one leaf in `set`
+    /// holds (the others unknown).
+    fn needs_one_of(&self, set: &impl Fn(&Leaf) -> bool) -> bool {
         let sel = |s: u32| {
             let sel = self.selections.get(s as usize)?;
             or3(sel.any_of.iter().map(|items| {
                 and3(items.iter().map(|item| {
-                    let leaf = |l: &Leaf| {
-                        if l.gate == Gate::None {
-                            None
-                        } else {
-                            Some(false)
-                        }
-                    };
+                    let leaf = |l: &Leaf| if set(l) { Some(false) } else { None };
                     let values = item.values.iter().map(|alts| or3(alts.iter().map(leaf)));
                     let held = if item.all { and3(values) } else { or3(values) };
                     if item.negate {
@@ -157,6 +157,44 @@ impl Tree {
             }))
         };
         self.condition.eval3(&sel) == Some(false)
+    }
+
+    /// The prefiltered leaves whose literal must be found for the rule to
+    /// match at all (a "trigger" set), chosen to leave out common literals:
+    /// `cs-method: GET` next to a rare URL fragment does not make the rule
+    /// a candidate on every GET. Leaves are dropped from the set, most
+    /// common first (by `commonness`, higher = more common), as long as the
+    /// rest still has to be found. `None` when no literal is necessary.
+    pub fn triggers(&self, commonness: impl Fn(&Leaf) -> u32) -> Option<Vec<bool>> {
+        if !self.needs_hit() {
+            return None;
+        }
+        let mut all: Vec<&Leaf> = self
+            .selections
+            .iter()
+            .flat_map(|s| s.any_of.iter())
+            .flat_map(|alt| alt.iter())
+            .flat_map(|item| item.leaves())
+            .filter(|l| l.gate != Gate::None)
+            .collect();
+        let mut set = vec![false; self.leaf_count as usize];
+        for l in &all {
+            if let Some(x) = set.get_mut(l.id as usize) {
+                *x = true;
+            }
+        }
+        // Most common first; ties in leaf order, so the choice is stable.
+        all.sort_by_key(|l| (std::cmp::Reverse(commonness(l)), l.id));
+        for l in all {
+            let i = l.id as usize;
+            set[i] = false;
+            let still =
+                self.needs_one_of(&|x: &Leaf| set.get(x.id as usize).copied().unwrap_or(false));
+            if !still {
+                set[i] = true;
+            }
+        }
+        Some(set)
     }
 }
 
