@@ -65,6 +65,7 @@ mod condition;
 mod correlate;
 mod error;
 mod examples;
+mod literals;
 mod load;
 mod mapping;
 mod matcher;

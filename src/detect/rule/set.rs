@@ -5,7 +5,7 @@ use super::error::RuleError;
 use super::load::{Loaded, load_all, load_text};
 use super::matcher::any_text;
 use super::options::RuleOptions;
-use super::plan::{self, Marks, Plan};
+use super::plan::{self, ANY_FIELD, Marks, Plan, Segment};
 use super::tree::{Direct, Gate, Leaf, LeafOracle, Target, run_leaf};
 use crate::detect::correlation::{CorrelationDef, CorrelationPlan};
 use crate::event::{Event, Value};
@@ -22,8 +22,10 @@ pub struct RuleSet {
     /// Plan index per [`Format`](crate::parse::Format) (`format as usize`).
     plan_of: Vec<Option<usize>>,
     leaf_total: usize,
-    /// Per leaf: decided by its matcher, not the scans (see `plan`).
+    /// Per leaf: decided by its matcher, not the search (see `plan`).
     direct: Vec<bool>,
+    /// Per rule: evaluated on every event of its formats.
+    always: Vec<bool>,
     correlations: CorrelationPlan,
 }
 
@@ -39,8 +41,10 @@ pub struct RuleScratch {
     touched: Vec<u32>,
     /// Decimal text of number fields.
     num: String,
-    /// Lowercased field text for whole-value lookups.
-    lower: String,
+    /// The event's field texts laid end to end, NUL-separated.
+    text: String,
+    /// Where each field text is in `text`.
+    segments: Vec<Segment>,
 }
 
 impl RuleScratch {
@@ -225,6 +229,7 @@ impl RuleSet {
                 plan_of: built.plan_of,
                 leaf_total,
                 direct: built.direct,
+                always: built.always,
                 correlations,
             },
             Err(message) => {
@@ -270,44 +275,70 @@ impl RuleSet {
             rule_stamp,
             touched,
             num,
-            lower,
+            text,
+            segments,
             ..
         } = scratch;
+        // The texts of the fields some literal looks at, end to end (for
+        // keywords, every field's).
+        text.clear();
+        segments.clear();
+        let mut push = |v: &Value<'_>, source: u32, text: &mut String| {
+            any_text(v, num, &mut |s| {
+                if !text.is_empty() {
+                    text.push('\0');
+                }
+                let start = text.len();
+                text.push_str(s);
+                segments.push(Segment {
+                    start,
+                    end: text.len(),
+                    source,
+                });
+                false
+            });
+        };
+        for (field, v) in event.fields() {
+            if let Some(i) = plan.slot_source.get(field as usize).copied().flatten() {
+                push(v, i, text);
+            }
+        }
+        if !plan.extra_source.is_empty() {
+            for (name, v) in event.extras() {
+                if let Some(i) = plan.extra_source.get(name) {
+                    push(v, *i, text);
+                }
+            }
+        }
+        if let (Some(i), Some(t)) = (plan.timestamp_source, event.timestamp) {
+            push(&Value::Str(t.to_string().into()), i, text);
+        }
+        if plan.keywords {
+            for (field, v) in event.fields() {
+                if plan
+                    .slot_source
+                    .get(field as usize)
+                    .copied()
+                    .flatten()
+                    .is_none()
+                {
+                    push(v, ANY_FIELD, text);
+                }
+            }
+            for (name, v) in event.extras() {
+                if !plan.extra_source.contains_key(name) {
+                    push(v, ANY_FIELD, text);
+                }
+            }
+        }
         let mut marks = Marks {
             epoch,
             leaf_stamp,
             rule_stamp,
             touched,
-            lower,
         };
-        let mut run = |scan: u32, v: &Value<'_>, marks: &mut Marks<'_>| {
-            if let Some(scan) = plan.scans.get(scan as usize) {
-                any_text(v, num, &mut |s| {
-                    scan.run(s, event, marks);
-                    false
-                });
-            }
-        };
-        // Each field the event has, once, against its scan.
-        for (field, v) in event.fields() {
-            if let Some(Some(i)) = plan.slot_scan.get(field as usize) {
-                run(*i, v, &mut marks);
-            }
-        }
-        if !plan.extra_scan.is_empty() {
-            for (name, v) in event.extras() {
-                if let Some(i) = plan.extra_scan.get(name) {
-                    run(*i, v, &mut marks);
-                }
-            }
-        }
-        if let (Some(i), Some(t)) = (plan.timestamp_scan, event.timestamp) {
-            run(i, &Value::Str(t.to_string().into()), &mut marks);
-        }
-        if let Some(i) = plan.keyword_scan {
-            event.fields().for_each(|(_, v)| run(i, v, &mut marks));
-            event.extras().for_each(|(_, v)| run(i, v, &mut marks));
-        }
+        text.make_ascii_lowercase();
+        plan.search(text, segments, event, &mut marks);
         let Marks {
             leaf_stamp,
             touched,
@@ -323,7 +354,7 @@ impl RuleSet {
         let candidates = plan
             .always
             .iter()
-            .chain(touched.iter().filter(|&&r| self.needs_hit(r)));
+            .chain(touched.iter().filter(|&&r| !self.is_always(r)));
         for &r in candidates {
             let Some(rule) = self.rules.get(r as usize) else {
                 continue;
@@ -336,10 +367,8 @@ impl RuleSet {
         hits.sort_unstable();
     }
 
-    fn needs_hit(&self, r: u32) -> bool {
-        self.rules
-            .get(r as usize)
-            .is_some_and(|rule| rule.needs_hit)
+    fn is_always(&self, r: u32) -> bool {
+        self.always.get(r as usize).copied().unwrap_or(false)
     }
 
     /// Whether one rule matches, running every matcher and no prefilter:

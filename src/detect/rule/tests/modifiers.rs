@@ -379,3 +379,31 @@ fn taxonomies_per_logsource() {
         }
     }
 }
+
+#[test]
+fn mapped_names_read_the_first_present_field() {
+    // `cs-uri-query` reads url.original, then the raw name. When both are
+    // present, only url.original counts (the search shadows the raw one).
+    let yaml = "title: t\nid: t\nlogsource: {category: webserver}\ndetection:\n  sel:\n    cs-uri-query|contains: /etc/passwd\n  kw:\n    - 'sqlmap'\n  condition: sel or kw\n";
+    let set = compile(yaml).unwrap();
+    let ev = |orig: Option<&'static str>, raw: Option<&'static str>| {
+        let mut f: Vec<(&str, Value<'static>)> = Vec::new();
+        if let Some(o) = orig {
+            f.push(("url.original", Value::str(o)));
+        }
+        if let Some(r) = raw {
+            f.push(("cs-uri-query", Value::str(r)));
+        }
+        event(Format::Json, &f)
+    };
+    assert!(matches(&set, &ev(Some("/x?f=/etc/passwd"), None)));
+    assert!(matches(&set, &ev(None, Some("/x?f=/ETC/passwd"))));
+    assert!(!matches(&set, &ev(Some("/x"), Some("/etc/passwd"))), "shadowed");
+    assert!(matches(&set, &ev(Some("/x"), Some("sqlmap/1.7"))), "keywords search every field");
+    // A literal never matches across two fields' texts.
+    let both = event(
+        Format::Json,
+        &[("url.original", Value::str("/etc/pa")), ("user.name", Value::str("sswd"))],
+    );
+    assert!(!matches(&set, &both));
+}
