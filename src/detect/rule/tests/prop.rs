@@ -3,7 +3,7 @@
 //! 1. Each fast text matcher agrees with a naive recursive wildcard matcher
 //!    over ASCII-lowercased characters.
 //! 2. Random rule sets (random selections, modifiers, values, conditions)
-//!    evaluated with the Aho-Corasick prefilter give exactly the hits of the
+//!    evaluated with the literal prefilter give exactly the hits of the
 //!    naive evaluator, which runs every matcher of the same rule tree.
 //! 3. Arbitrary text never makes the loader panic.
 
