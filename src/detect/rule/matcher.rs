@@ -8,7 +8,7 @@
 //! **Case.** Comparisons are case-insensitive unless the rule says `cased`,
 //! using ASCII case folding only: `A`–`Z` equal `a`–`z`, while non-ASCII
 //! letters compare exactly (`É` does not equal `é`). That keeps every fast
-//! path allocation-free and agrees byte for byte with the Aho-Corasick
+//! path allocation-free and agrees byte for byte with the literal
 //! prefilter, which folds ASCII the same way. Regexes follow Sigma instead:
 //! case-sensitive unless `re|i` (or `(?i)` in the pattern).
 //!

@@ -5,7 +5,7 @@
 //! ```text
 //! YAML ──serde──▶ spec (typed, located) ──compile──▶ CompiledRule (tree of typed matchers)
 //!                                                         │
-//!                       RuleSet ◀── plan: one Aho-Corasick automaton per field, all rules
+//!                       RuleSet ◀── plan: one literal search over the fields, all rules
 //! ```
 //!
 //! - [`RuleSet`]: every rule, plus the prefilter. [`RuleSet::evaluate`]
@@ -24,24 +24,15 @@
 //! `tree` (the compiled detection and its naive evaluator) → `plan` (the
 //! prefilter) → `set` (the rule set and per-event evaluation).
 //!
-//! ## Rule language (this version)
+//! ## Rule language
 //!
-//! - Selections: maps (`field: value`, AND across fields; a list of values
-//!   is OR), lists of maps (OR), and keywords (field-less values or lists,
-//!   `'|all': [...]`), which match as substrings of any field's text.
-//! - Values: strings with `*`/`?` wildcards (`\*`, `\?`, `\\` escape them),
-//!   integers (numeric equality with number fields, textual with text),
-//!   booleans, and `null` (the field is absent or empty).
-//! - Modifiers: `contains`, `startswith`, `endswith`, `all`, `re` (with `i`,
-//!   `m`, `s`), `cased`, `exists`. Others are rejected by name.
-//! - Matching is case-insensitive (ASCII folding) unless `cased`; `re` is
-//!   case-sensitive unless `re|i`, as in Sigma.
-//! - Conditions: `and`, `or`, `not`, parentheses, selection names,
-//!   `1 of`/`any of`/`all of` a `*` pattern or `them`.
-//! - Field names: the rule's taxonomy (web server/proxy), SPEC §3 names,
-//!   then format-specific extras by name (see `mapping`).
-//! - Picket's own keys: `x-picket-message`, `x-picket-entity`,
-//!   `x-picket-tests`.
+//! The Sigma v2 detection syntax with every modifier of the modifiers
+//! appendix (v2.1.0), rule collections (`action: global`/`reset`/`repeat`)
+//! and correlation rules (`correlate`, evaluated by
+//! [`crate::detect::correlation`]); `docs/RULES.md` is the reference.
+//! Field names resolve through the rule's taxonomy (`mapping.yml`), SPEC §3
+//! names, then format-specific extras by name. Picket's own keys:
+//! `x-picket-message`, `x-picket-entity`, `x-picket-tests`.
 //!
 //! ```
 //! use picket::detect::rule::RuleSet;

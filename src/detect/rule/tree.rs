@@ -13,7 +13,7 @@
 //! How a leaf is decided is the job of a [`LeafOracle`]: [`Direct`] runs
 //! every matcher (the naive evaluator, used as the oracle in tests and by
 //! `picket rules test` as a cross-check); the rule set's prefiltered
-//! evaluator reads most leaves from the Aho-Corasick pass instead.
+//! evaluator reads most leaves from the literal search instead.
 
 use super::condition::{Cond, and3, or3};
 use super::mapping::FieldRef;
@@ -30,7 +30,7 @@ pub(crate) enum Target {
     Keywords,
 }
 
-/// How the Aho-Corasick prefilter decides a leaf.
+/// How the literal prefilter decides a leaf.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Gate {
     /// Not at all: the matcher always runs (regex, `null`, `exists`, `*`).
