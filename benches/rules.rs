@@ -126,6 +126,9 @@ fn stages(rules: RuleSet) -> Stages {
 }
 
 /// One single-threaded replay of the log through `stages`: bytes processed.
+/// Not inlined, so `valgrind --tool=callgrind --toggle-collect='rules::replay'`
+/// can count its instructions alone (see `main`).
+#[inline(never)]
 fn replay(stages: &Stages, path: &Path) -> u64 {
     let table = FileTable::new();
     let info = table.register(
@@ -148,6 +151,20 @@ fn replay(stages: &Stages, path: &Path) -> u64 {
 }
 
 fn main() {
+    // `PICKET_BENCH_REPLAY=none|rules`: one replay of one configuration and
+    // nothing else, for instruction counts under callgrind, which repeat
+    // exactly where timings on a busy machine do not:
+    //   PICKET_BENCH_REPLAY=rules valgrind --tool=callgrind \
+    //     --toggle-collect='rules::replay' target/release/deps/rules-… --bench
+    if let Ok(which) = std::env::var("PICKET_BENCH_REPLAY") {
+        let rules = match which.as_str() {
+            "none" => RuleSet::default(),
+            _ => RuleSet::load(&[root().join("tests/fixtures/sigmahq")], true).expect("rules"),
+        };
+        let stages = stages(rules);
+        println!("{which}: {} bytes", replay(&stages, &log_path()));
+        return;
+    }
     let mut c = Criterion::default().configure_from_args();
     let path = log_path();
     let text = std::fs::read_to_string(&path).expect("log");

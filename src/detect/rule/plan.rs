@@ -169,10 +169,11 @@ impl Plan {
         &self,
         text: &str,
         segments: &[Segment],
+        aliases: &[Segment],
         event: &Event<'_>,
         marks: &mut Marks<'_>,
     ) {
-        for seg in segments {
+        for seg in segments.iter().chain(aliases) {
             let Some(src) = self.sources.get(seg.source as usize) else {
                 continue;
             };
@@ -198,27 +199,44 @@ impl Plan {
             let Some(seg) = i.checked_sub(1).and_then(|i| segments.get(i)) else {
                 return;
             };
-            for u in uses.iter() {
-                let wrong_field = if u.source == ANY_FIELD {
-                    // Keywords search the fields, not the event time.
-                    self.timestamp_source == Some(seg.source)
-                } else {
-                    u.source != seg.source
-                };
-                if wrong_field {
-                    continue;
-                }
-                let at_anchor = match u.anchor {
-                    Anchor::Anywhere => true,
-                    Anchor::Start => start == seg.start,
-                    Anchor::End => end == seg.end,
-                    Anchor::Whole => start == seg.start && end == seg.end,
-                };
-                if at_anchor {
-                    self.hit(u, event, marks);
-                }
+            self.hits_in(uses, seg, start, end, event, marks);
+            for alias in aliases.iter().filter(|a| a.start == seg.start) {
+                self.hits_in(uses, alias, start, end, event, marks);
             }
         });
+    }
+
+    /// Marks the uses of a literal found at `start..end` inside `seg`.
+    #[inline]
+    fn hits_in(
+        &self,
+        uses: &[Use],
+        seg: &Segment,
+        start: usize,
+        end: usize,
+        event: &Event<'_>,
+        marks: &mut Marks<'_>,
+    ) {
+        for u in uses {
+            let wrong_field = if u.source == ANY_FIELD {
+                // Keywords search the fields, not the event time.
+                self.timestamp_source == Some(seg.source)
+            } else {
+                u.source != seg.source
+            };
+            if wrong_field {
+                continue;
+            }
+            let at_anchor = match u.anchor {
+                Anchor::Anywhere => true,
+                Anchor::Start => start == seg.start,
+                Anchor::End => end == seg.end,
+                Anchor::Whole => start == seg.start && end == seg.end,
+            };
+            if at_anchor {
+                self.hit(u, event, marks);
+            }
+        }
     }
 
     #[inline]

@@ -45,6 +45,10 @@ pub struct RuleScratch {
     text: String,
     /// Where each field text is in `text`.
     segments: Vec<Segment>,
+    /// Fields whose text equals the segment before them (`url.original`
+    /// is `url.path` when there is no query): searched once, matches
+    /// credited to both.
+    aliases: Vec<Segment>,
 }
 
 impl RuleScratch {
@@ -277,14 +281,31 @@ impl RuleSet {
             num,
             text,
             segments,
+            aliases,
             ..
         } = scratch;
         // The texts of the fields some literal looks at, end to end (for
         // keywords, every field's).
         text.clear();
         segments.clear();
+        aliases.clear();
+        let timestamp_source = plan.timestamp_source;
         let mut push = |v: &Value<'_>, source: u32, text: &mut String| {
             any_text(v, num, &mut |s| {
+                if let Some(last) = segments.last()
+                    && Some(last.source) != timestamp_source
+                    && text.get(last.start..last.end) == Some(s)
+                {
+                    // Keywords already search the previous segment.
+                    if source != ANY_FIELD && source != last.source {
+                        aliases.push(Segment {
+                            start: last.start,
+                            end: last.end,
+                            source,
+                        });
+                    }
+                    return false;
+                }
                 if !text.is_empty() {
                     text.push('\0');
                 }
@@ -338,7 +359,7 @@ impl RuleSet {
             touched,
         };
         text.make_ascii_lowercase();
-        plan.search(text, segments, event, &mut marks);
+        plan.search(text, segments, aliases, event, &mut marks);
         let Marks {
             leaf_stamp,
             touched,

@@ -540,3 +540,36 @@ fn scratch_is_reusable_across_events_and_sets() {
         assert_eq!(hits, want, "{p}");
     }
 }
+
+/// Fields with equal text (`url.original` is `url.path` without a query)
+/// are searched once; every field's rules must still see the match.
+#[test]
+fn equal_texts_in_several_fields() {
+    let both = |p: &'static str| vec![("url.path", s(p)), ("url.original", s(p))];
+    for (detection, hit) in [
+        (
+            "sel:\n  url.original|endswith: /mgmt/tm/util/bash\ncondition: sel",
+            true,
+        ),
+        ("sel:\n  url.path|startswith: /mgmt/\ncondition: sel", true),
+        (
+            "sel:\n  url.original: /mgmt/tm/util/bash\ncondition: sel",
+            true,
+        ),
+        (
+            "sel:\n  url.path|contains: tm/util\n  url.original|contains: /util/\ncondition: sel",
+            true,
+        ),
+        ("keywords:\n  - 'tm/util'\ncondition: keywords", true),
+        (
+            "sel:\n  url.original|endswith: /util\ncondition: sel",
+            false,
+        ),
+        (
+            "sel:\n  url.path|contains: 'tm/util'\n  url.query|contains: 'tm/util'\ncondition: sel",
+            false,
+        ),
+    ] {
+        check(detection, &both("/mgmt/tm/util/bash"), hit);
+    }
+}
