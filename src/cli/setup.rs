@@ -68,6 +68,7 @@ pub fn pipeline(
     let suppressor = Suppressor::new(
         cfg.alerts.suppress_window.as_nanos_i64(),
         cfg.alerts.suppress_max_keys,
-    );
+    )
+    .with_gauge(metrics.state_entities.with_label_values(&["suppression"]));
     Ok(b.build(stages, metrics, suppressor))
 }
