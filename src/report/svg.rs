@@ -103,7 +103,7 @@ pub fn timeline(t: &Timeline) -> Option<(String, i64)> {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let slot = plot_w / bins.len() as f64;
-    let bar = (slot * 0.8).max(1.0);
+    let bar = (slot * 0.8).clamp(1.0, 36.0);
     let mut s = String::new();
     let _ = write!(
         s,
