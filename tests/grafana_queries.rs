@@ -64,23 +64,10 @@ fn substitute(expr: &str) -> String {
 /// Metric names a PromQL expression mentions (`picket_…`, `picket:…`,
 /// `process_…`).
 fn metric_names(expr: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let b = expr.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let at_word = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-        let rest = &expr[i..];
-        if at_word && (rest.starts_with("picket") || rest.starts_with("process_")) {
-            let n = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-                .unwrap_or(rest.len());
-            out.insert(rest[..n].to_string());
-            i += n;
-        } else {
-            i += 1;
-        }
-    }
-    out
+    expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|t| t.starts_with("picket") || t.starts_with("process_"))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]

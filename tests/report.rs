@@ -34,11 +34,9 @@ fn check_balanced(html: &str) -> Vec<String> {
     let mut stack: Vec<String> = Vec::new();
     let mut seen = Vec::new();
     let mut rest = html;
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i + 1..];
-        let end = rest.find('>').expect("unterminated tag");
-        let tag = &rest[..end];
-        rest = &rest[end + 1..];
+    while let Some((_, after)) = rest.split_once('<') {
+        let (tag, after) = after.split_once('>').expect("unterminated tag");
+        rest = after;
         if tag.starts_with('!') {
             continue;
         }
@@ -58,9 +56,10 @@ fn check_balanced(html: &str) -> Vec<String> {
         }
         seen.push(name);
         if stack.last().is_some_and(|t| t == "style") {
-            // CSS has no `<`; skip to its end tag.
-            let j = rest.find("</style>").expect("style closed");
-            rest = &rest[j..];
+            // Skip the CSS to its end tag.
+            let (_, after) = rest.split_once("</style>").expect("style closed");
+            rest = after;
+            stack.pop();
         }
     }
     assert!(stack.is_empty(), "unclosed: {stack:?}");

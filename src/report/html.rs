@@ -129,9 +129,9 @@ fn header(h: &mut String, meta: &Meta, s: &Summary, f: &Findings) {
         (Some(a), Some(b)) => format!(" · alerts from {a} to {b}"),
         _ => String::new(),
     };
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<header><h1>picket replay report</h1><p>generated {} by picket {}{}</p></header>\n",
+        "<header><h1>picket replay report</h1><p>generated {} by picket {}{}</p></header>",
         esc(&meta.generated),
         esc(&meta.version),
         esc(&span)
