@@ -29,14 +29,38 @@ use std::time::{Duration, Instant};
 const MEMORY_MAX: u64 = 16 * 1024;
 
 /// Walks the receiver through the outage; returns when it accepts again.
+/// Each phase lasts at least `step` and until the sink has tried once in
+/// it (retries back off, so a fixed duration would race on a busy machine).
 fn outage(r: &Receiver, step: Duration) {
-    r.set(Phase::Fail);
-    std::thread::sleep(step);
-    r.set(Phase::Hang);
-    std::thread::sleep(step);
-    r.set(Phase::TooMany(1));
-    std::thread::sleep(step + Duration::from_millis(500));
+    hold(r, Phase::Fail, step, || {});
+    hold(r, Phase::Hang, step, || {});
+    hold(
+        r,
+        Phase::TooMany(1),
+        step + Duration::from_millis(500),
+        || {},
+    );
     r.set(Phase::Accept);
+}
+
+/// Sets `phase` and calls `tick` every 50 ms for at least `min` and until a
+/// request arrived during the phase (at most 30 s).
+fn hold(r: &Receiver, phase: Phase, min: Duration, mut tick: impl FnMut()) {
+    let name = format!("{phase:?}");
+    r.set(phase);
+    let t = Instant::now();
+    let tried = || {
+        r.seen
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .any(|(_, p)| format!("{p:?}") == name)
+    };
+    while t.elapsed() < min || (!tried() && t.elapsed() < Duration::from_secs(30)) {
+        tick();
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// The 429 answers were honoured: no retry came sooner than `Retry-After`.
@@ -264,12 +288,9 @@ retry = {{ initial = "20ms", max = "2s" }}
         *peak_queue = peak_queue.max(q);
     };
     for phase in [Phase::Fail, Phase::Hang, Phase::TooMany(1)] {
-        r.set(phase);
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_millis(900) {
-            sample(&mut peak_rss, &mut peak_queue);
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        hold(&r, phase, Duration::from_millis(900), || {
+            sample(&mut peak_rss, &mut peak_queue)
+        });
     }
     r.set(Phase::Accept);
     writer.join().unwrap();

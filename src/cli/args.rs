@@ -112,18 +112,27 @@ pub enum RulesCommand {
         /// Rule files or directories.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Config file (TOML): `[rules.placeholders]` for `expand`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Run the examples embedded in rule files.
     Test {
         /// Rule files or directories.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Config file (TOML): `[rules.placeholders]` for `expand`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
-    /// List id, level and title of every loaded rule (built-in ones without PATH).
+    /// List id, level, kind and title of every loaded rule (built-in ones without PATH).
     List {
         /// Rule files or directories.
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// Config file (TOML): `[rules.placeholders]` for `expand`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
 }
 

@@ -16,7 +16,11 @@ use std::sync::Mutex;
 /// Runs a replay.
 pub fn run(a: ReplayArgs) -> Result<ExitCode> {
     let cfg = setup::load_config(a.common.config.as_deref())?;
-    let rules = setup::load_rules(&a.common.rules, !a.common.no_default_rules)?;
+    let rules = setup::load_rules(
+        &a.common.rules,
+        !a.common.no_default_rules,
+        &cfg.rules.options().map_err(anyhow::Error::msg)?,
+    )?;
     let pi = setup::pi_config(&cfg, a.state.as_deref())?;
     let metrics = Metrics::new();
     let mut pipeline = setup::pipeline(&cfg, Mode::Detect, rules, &pi, a.common.threads, metrics)?;

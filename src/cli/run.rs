@@ -25,14 +25,15 @@ struct CliReload {
 impl CliReload {
     fn build(&self) -> Result<Reloaded> {
         let config = ConfigFile::load(&self.config)?;
-        let rules =
-            picket::detect::rule::RuleSet::load(&self.rules, self.builtin).map_err(|errors| {
-                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                anyhow::anyhow!("{}", lines.join("\n"))
-            })?;
+        let options = config.rules.options().map_err(anyhow::Error::msg)?;
+        let rules = picket::detect::rule::RuleSet::load_with(&self.rules, self.builtin, &options)
+            .map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })?;
         let pi = setup::pi_config(&config, Some(&config.state.dir))?;
         let enricher = Enricher::from_config(&config).context("config")?;
-        let n = rules.rules().len();
+        let n = rules.rules().len() + rules.correlations().rules().len();
         let detector = Detector::new(Arc::new(rules), Some(Arc::new(PiScanner::new(&pi))));
         let stages = Stages::new(
             Mode::Detect,
@@ -67,7 +68,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
         );
     }
     let cfg = setup::load_config(Some(&config_path))?;
-    let rules = setup::load_rules(&a.common.rules, !a.common.no_default_rules)?;
+    let rules = setup::load_rules(
+        &a.common.rules,
+        !a.common.no_default_rules,
+        &cfg.rules.options().map_err(anyhow::Error::msg)?,
+    )?;
     let pi = setup::pi_config(&cfg, Some(&cfg.state.dir))?;
     let pipeline = setup::pipeline(
         &cfg,

@@ -5,7 +5,7 @@ use picket::alert::Suppressor;
 use picket::config::ConfigFile;
 use picket::detect::Detector;
 use picket::detect::pi::{Category, PiConfig, PiScanner};
-use picket::detect::rule::RuleSet;
+use picket::detect::rule::{RuleOptions, RuleSet};
 use picket::enrich::Enricher;
 use picket::pipeline::{Mode, Pipeline, PipelineBuilder, Stages};
 use picket::telemetry::Metrics;
@@ -21,8 +21,8 @@ pub fn load_config(path: Option<&Path>) -> Result<ConfigFile> {
 }
 
 /// Loads rules; every error is printed as `FILE:LINE:COL: message`.
-pub fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<RuleSet> {
-    RuleSet::load(paths, builtin).map_err(|errors| {
+pub fn load_rules(paths: &[PathBuf], builtin: bool, options: &RuleOptions) -> Result<RuleSet> {
+    RuleSet::load_with(paths, builtin, options).map_err(|errors| {
         for e in &errors {
             eprintln!("{e}");
         }
@@ -58,10 +58,14 @@ pub fn pipeline(
     metrics: Metrics,
 ) -> Result<Pipeline> {
     let enricher = Enricher::from_config(cfg).context("config")?;
-    metrics.rules_loaded.set(rules.rules().len() as i64);
+    metrics
+        .rules_loaded
+        .set((rules.rules().len() + rules.correlations().rules().len()) as i64);
     let detector = Detector::new(Arc::new(rules), Some(Arc::new(PiScanner::new(pi))));
     let stages = Stages::new(mode, enricher, detector, cfg.limits.max_line_bytes);
-    let mut b = PipelineBuilder::default().queue(cfg.limits.queue_chunks);
+    let mut b = PipelineBuilder::default()
+        .queue(cfg.limits.queue_chunks)
+        .correlation(cfg.correlation.settings());
     if let Some(n) = threads {
         b = b.threads(n);
     }

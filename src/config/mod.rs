@@ -18,7 +18,10 @@ pub use daemon::{
 pub use duration::Duration;
 pub use size::ByteSize;
 
+use crate::detect::correlation::CorrelationSettings;
+use crate::detect::rule::RuleOptions;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A configuration error, displayed as `FILE:LINE:COL: message`.
@@ -61,6 +64,79 @@ pub struct ConfigFile {
     pub alerts: AlertsConfig,
     /// `[limits]`: memory and input bounds.
     pub limits: LimitsConfig,
+    /// `[rules]`: rule compilation (placeholders).
+    pub rules: RulesConfig,
+    /// `[correlation]`: correlation windows.
+    pub correlation: CorrelationConfig,
+}
+
+/// `[rules]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    /// Values of `%name%` placeholders for the Sigma `expand` modifier, e.g.
+    /// `Administrators = ["root", "admin*"]`. Rules using a placeholder
+    /// that is not defined here are rejected.
+    pub placeholders: BTreeMap<String, Vec<String>>,
+    /// Formats that rules with a given logsource key are evaluated on,
+    /// overriding the built-in table: e.g. `"category:proxy" = ["combined",
+    /// "json"]` for a forward proxy that writes combined logs (by default
+    /// proxy rules only run on `json`).
+    pub logsources: BTreeMap<String, Vec<String>>,
+}
+
+impl RulesConfig {
+    /// The rule compilation settings; `Err` names a bad `logsources` entry.
+    pub fn options(&self) -> Result<RuleOptions, String> {
+        let mut o = RuleOptions {
+            placeholders: self.placeholders.clone(),
+            ..Default::default()
+        };
+        for (k, v) in &self.logsources {
+            o.set_logsource_formats(k, v)
+                .map_err(|e| format!("[rules.logsources] {e}"))?;
+        }
+        Ok(o)
+    }
+}
+
+/// `[correlation]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CorrelationConfig {
+    /// How far behind the newest event (in event time) a match may arrive
+    /// and still be counted in order; later ones are dropped and counted.
+    /// Correlation alerts are delayed by up to this much event time.
+    pub lateness: Duration,
+    /// Most groups (distinct `group-by` values) kept per correlation rule;
+    /// the group updated longest ago is evicted first (counted in
+    /// `picket_correlation_evictions_total`).
+    pub max_groups: usize,
+    /// Most events kept in one group's window; older ones are dropped
+    /// (counted as `truncated`).
+    pub max_events_per_group: usize,
+}
+
+impl Default for CorrelationConfig {
+    fn default() -> Self {
+        let d = CorrelationSettings::default();
+        CorrelationConfig {
+            lateness: Duration::from_secs(30),
+            max_groups: d.max_groups,
+            max_events_per_group: d.max_entries,
+        }
+    }
+}
+
+impl CorrelationConfig {
+    /// The engine settings.
+    pub fn settings(&self) -> CorrelationSettings {
+        CorrelationSettings {
+            lateness_ns: self.lateness.as_nanos_i64(),
+            max_groups: self.max_groups.max(1),
+            max_entries: self.max_events_per_group.max(1),
+        }
+    }
 }
 
 /// `[privacy]`.
@@ -265,6 +341,41 @@ path = "/var/log/picket/alerts.jsonl"
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn rules_and_correlation_sections() {
+        let c = ConfigFile::parse(
+            "[rules.placeholders]\nAdministrators = [\"root\", \"adm*\"]\n[correlation]\nlateness = \"5s\"\nmax_groups = 7\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules.options().unwrap().placeholders["Administrators"],
+            ["root", "adm*"]
+        );
+        let l = ConfigFile::parse(
+            "[rules.logsources]\n\"category:proxy\" = [\"combined\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(
+            l.rules.options().unwrap().logsource_formats["category:proxy"].len(),
+            1
+        );
+        let l = ConfigFile::parse("[rules.logsources]\n\"proxy\" = [\"combined\"]\n", "p.toml")
+            .unwrap();
+        assert!(l.rules.options().unwrap_err().contains("category:NAME"));
+        let s = c.correlation.settings();
+        assert_eq!((s.lateness_ns, s.max_groups), (5_000_000_000, 7));
+        assert_eq!(s.max_entries, 10_000);
+        let d = ConfigFile::parse("", "p.toml")
+            .unwrap()
+            .correlation
+            .settings();
+        assert_eq!(d, CorrelationSettings::default());
+        let e = ConfigFile::parse("[correlation]\nlatenes = \"5s\"\n", "p.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
     }
 
     #[test]

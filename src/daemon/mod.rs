@@ -281,6 +281,9 @@ fn restart_needed(old: &ConfigFile, new: &ConfigFile) -> Vec<&'static str> {
     if old.alerts != new.alerts {
         v.push("[alerts]");
     }
+    if old.correlation != new.correlation {
+        v.push("[correlation]");
+    }
     v
 }
 
@@ -501,6 +504,7 @@ fn apply_reload(
             running.privacy = r.config.privacy;
             running.staff = r.config.staff;
             running.tenants = r.config.tenants;
+            running.rules = r.config.rules;
         }
         Err(msg) => {
             metrics.config_reload_failures.inc();

@@ -3,15 +3,19 @@
 //! [`Detector`] is the stateless, per-event part of detection. It is
 //! immutable and shared by every worker thread; each thread keeps its own
 //! [`DetectScratch`] so evaluating an event allocates nothing unless it
-//! raises an alert. Stateful detections (correlation windows, baselines)
-//! run after the pipeline's reorder step, sharded by entity.
+//! raises an alert. Stateful detections run after the pipeline's reorder
+//! step: for each event that matched a rule a correlation refers to, the
+//! detector extracts an [`Observation`](correlation::Observation) that the
+//! collector feeds to the [`CorrelationEngine`](correlation::CorrelationEngine).
 
+pub mod correlation;
 pub mod pi;
 pub mod rule;
 
 use crate::alert::{Alert, AlertKind, LogRef};
 use crate::event::{Event, Value};
 use crate::source::FileInfo;
+use correlation::{Observation, observe};
 use pi::{PiFinding, PiScanner, PiScratch};
 use rule::{RuleScratch, RuleSet};
 use std::borrow::Cow;
@@ -30,6 +34,15 @@ pub struct DetectScratch {
     rules: RuleScratch,
     pi: PiScratch,
     hits: Vec<usize>,
+    observations: Vec<Observation>,
+}
+
+impl DetectScratch {
+    /// The correlation observations collected since the last call, in
+    /// event order (the pipeline takes them once per chunk).
+    pub fn take_observations(&mut self) -> Vec<Observation> {
+        std::mem::take(&mut self.observations)
+    }
 }
 
 impl Detector {
@@ -43,6 +56,11 @@ impl Detector {
         &self.rules
     }
 
+    /// The compiled rules, shared (the correlation engine keeps them).
+    pub fn rules_arc(&self) -> Arc<RuleSet> {
+        self.rules.clone()
+    }
+
     /// Fresh per-thread buffers.
     pub fn new_scratch(&self) -> DetectScratch {
         DetectScratch {
@@ -52,6 +70,7 @@ impl Detector {
                 None => PiScratch::default(),
             },
             hits: Vec::new(),
+            observations: Vec::new(),
         }
     }
 
@@ -68,7 +87,10 @@ impl Detector {
     }
 
     /// Scans `ev` for PI (filling `ev.pi`) and evaluates every rule; one
-    /// alert per matching rule is appended to `out`.
+    /// alert per matching rule is appended to `out`, except for rules whose
+    /// matches only feed correlations (`generate: false`). Matches of rules
+    /// a correlation refers to are also kept as observations in `scratch`
+    /// ([`DetectScratch::take_observations`]).
     pub fn detect(
         &self,
         ev: &mut Event<'_>,
@@ -80,10 +102,22 @@ impl Detector {
         scratch.hits.clear();
         self.rules
             .evaluate(ev, &mut scratch.rules, &mut scratch.hits);
+        let plan = self.rules.correlations();
+        let log = || LogRef {
+            path: file.path.clone(),
+            line: ev.origin.line,
+            offset: ev.origin.offset,
+        };
         for &i in &scratch.hits {
             let Some(rule) = self.rules.rules().get(i) else {
                 continue;
             };
+            if plan.is_tapped(i) {
+                scratch.observations.extend(observe(plan, i, ev, log()));
+            }
+            if plan.is_silent(i) {
+                continue;
+            }
             out.push(Alert {
                 timestamp: ev.timestamp,
                 rule: rule.info.clone(),
@@ -91,11 +125,7 @@ impl Detector {
                 entity: rule.entity(ev),
                 pi: relevant_pi(&ev.pi),
                 window: None,
-                log: LogRef {
-                    path: file.path.clone(),
-                    line: ev.origin.line,
-                    offset: ev.origin.offset,
-                },
+                log: log(),
                 first: None,
                 message: rule.message(ev),
                 suppressed: 0,
@@ -110,6 +140,7 @@ impl Detector {
 pub fn run_rule_examples(
     paths: &[std::path::PathBuf],
     include_builtin: bool,
+    options: &rule::RuleOptions,
 ) -> rule::ExamplesReport {
     let cfg = crate::config::ConfigFile::default();
     let enricher = crate::enrich::Enricher::from_config(&cfg).ok();
@@ -117,7 +148,7 @@ pub fn run_rule_examples(
     let detector = Detector::new(Arc::new(RuleSet::default()), Some(Arc::new(pi)));
     let mut scratch = detector.new_scratch();
     let mut enrich_scratch = crate::enrich::EnrichScratch::default();
-    rule::run_examples_with(paths, include_builtin, &mut |ev| {
+    rule::run_examples_with(paths, include_builtin, options, &mut |ev| {
         if let Some(e) = &enricher {
             e.enrich(ev, &mut enrich_scratch);
         }

@@ -9,7 +9,10 @@
 //! ```
 //!
 //! Chunks carry a global sequence number; the collector handles outputs in
-//! that order, so results are identical for any number of workers, and it
+//! that order, so results are identical for any number of workers. After
+//! reordering, it feeds each chunk's correlation observations to the
+//! [`CorrelationEngine`] (event-time windows; their alerts join the chunk's
+//! batch) and flushes the engine at the end of the run. It
 //! reports each input offset only once everything before it was delivered
 //! to the sinks ([`AckListener`]): the daemon checkpoints from there. Both
 //! channels are bounded, so a slow sink slows reading instead of growing
@@ -22,6 +25,7 @@ pub use stats::{ChunkStats, ERROR_SAMPLES, ErrorSample, InputSummary, Summary};
 pub use worker::{ChunkOutput, Mode, Stages, WorkerScratch, process_chunk};
 
 use crate::alert::{Alert, Suppressor};
+use crate::detect::correlation::{CorrelationEngine, CorrelationSettings};
 use crate::sink::{Sink, SinkError};
 use crate::source::{Chunk, FileInfo};
 use crate::telemetry::Metrics;
@@ -117,6 +121,7 @@ impl crate::source::ChunkSink for ChunkSender {
 pub struct PipelineBuilder {
     threads: usize,
     queue: usize,
+    correlation: CorrelationSettings,
 }
 
 impl Default for PipelineBuilder {
@@ -124,6 +129,7 @@ impl Default for PipelineBuilder {
         PipelineBuilder {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             queue: 16,
+            correlation: CorrelationSettings::default(),
         }
     }
 }
@@ -141,13 +147,21 @@ impl PipelineBuilder {
         self
     }
 
+    /// Correlation lateness and memory bounds.
+    pub fn correlation(mut self, settings: CorrelationSettings) -> Self {
+        self.correlation = settings;
+        self
+    }
+
     /// Freezes the configuration with its stages, metrics and suppression.
     pub fn build(self, stages: Stages, metrics: Metrics, suppressor: Suppressor) -> Pipeline {
+        let correlation = CorrelationEngine::new(stages.detector.rules_arc(), self.correlation);
         Pipeline {
             cfg: self,
             stages: Arc::new(stages),
             metrics,
             suppressor,
+            correlation,
         }
     }
 }
@@ -159,6 +173,7 @@ pub struct Pipeline {
     stages: Arc<Stages>,
     metrics: Metrics,
     suppressor: Suppressor,
+    correlation: CorrelationEngine,
 }
 
 /// Where a run's results go.
@@ -188,6 +203,11 @@ impl Pipeline {
     /// [`Pipeline::run`], keeping metrics and suppression state: the
     /// daemon's reload between two runs.
     pub fn set_stages(&mut self, stages: Stages) {
+        // Correlation windows refer to rules by their number in the old
+        // set: a reload starts them afresh (the run that just ended has
+        // flushed what was pending).
+        self.correlation =
+            CorrelationEngine::new(stages.detector.rules_arc(), self.cfg.correlation);
         self.stages = Arc::new(stages);
     }
 
@@ -272,37 +292,11 @@ impl Pipeline {
             while let Some(mut o) = pending.remove(&next) {
                 next += 1;
                 self.count(&o, &mut summary);
-                batch.clear();
-                for mut a in o.alerts.drain(..) {
-                    if self.suppressor.admit(&mut a) {
-                        batch.push(a);
-                    } else {
-                        self.metrics
-                            .alerts_suppressed
-                            .with_label_values(&[&a.rule.id])
-                            .inc();
-                    }
+                let mut alerts = std::mem::take(&mut o.alerts);
+                for obs in o.observations.drain(..) {
+                    self.correlation.feed(obs, &mut alerts);
                 }
-                if !batch.is_empty() {
-                    for sink in sinks.iter_mut() {
-                        let r = sink.deliver(&batch);
-                        if !sink.reports_deliveries() {
-                            let outcome = if r.is_ok() { "success" } else { "failure" };
-                            self.metrics
-                                .sink_deliveries
-                                .with_label_values(&[sink.name(), outcome])
-                                .inc_by(batch.len() as u64);
-                        }
-                        r?;
-                    }
-                    for a in &batch {
-                        summary.add_alert(a);
-                        self.metrics
-                            .alerts
-                            .with_label_values(&[&a.rule.id, a.rule.level.name(), a.kind.name()])
-                            .inc();
-                    }
-                }
+                let delivered = self.deliver(alerts, &mut batch, sinks, &mut summary)?;
                 if let Some(w) = events.as_mut() {
                     w.write_all(&o.rendered).map_err(PipelineError::Output)?;
                 }
@@ -310,10 +304,14 @@ impl Pipeline {
                     .pipeline_latency
                     .observe(o.read_at.elapsed().as_secs_f64());
                 acks.delivered_at(&o.file, o.end_offset, o.next_line, o.last);
-                observer.chunk_done(&o, batch.len());
+                observer.chunk_done(&o, delivered);
                 let _ = pool.try_send(std::mem::take(&mut o.buffer));
             }
         }
+        // End of input: windows still waiting for the watermark close now.
+        let mut alerts = Vec::new();
+        self.correlation.flush(&mut alerts);
+        self.deliver(alerts, &mut batch, sinks, &mut summary)?;
         for sink in sinks.iter_mut() {
             sink.flush()?;
         }
@@ -322,6 +320,65 @@ impl Pipeline {
         }
         summary.suppressed = self.suppressor.total_suppressed();
         Ok(summary)
+    }
+
+    /// Suppresses repeats among `alerts`, delivers the rest to every sink,
+    /// counts them; returns how many were delivered. Also publishes the
+    /// correlation engine's counts.
+    fn deliver(
+        &mut self,
+        alerts: Vec<Alert>,
+        batch: &mut Vec<Alert>,
+        sinks: &mut [Box<dyn Sink>],
+        summary: &mut Summary,
+    ) -> Result<usize, PipelineError> {
+        batch.clear();
+        for mut a in alerts {
+            if self.suppressor.admit(&mut a) {
+                batch.push(a);
+            } else {
+                self.metrics
+                    .alerts_suppressed
+                    .with_label_values(&[&a.rule.id])
+                    .inc();
+            }
+        }
+        if !batch.is_empty() {
+            for sink in sinks.iter_mut() {
+                let r = sink.deliver(batch);
+                // Queued sinks (the daemon's) count their own deliveries
+                // when they really happen.
+                if !sink.reports_deliveries() {
+                    let outcome = if r.is_ok() { "success" } else { "failure" };
+                    self.metrics
+                        .sink_deliveries
+                        .with_label_values(&[sink.name(), outcome])
+                        .inc_by(batch.len() as u64);
+                }
+                r?;
+            }
+            for a in batch.iter() {
+                summary.add_alert(a);
+                self.metrics
+                    .alerts
+                    .with_label_values(&[&a.rule.id, a.rule.level.name(), a.kind.name()])
+                    .inc();
+            }
+        }
+        if self.correlation.is_active() {
+            let m = &self.metrics;
+            self.correlation.drain_counts(|rule, why, n| match why {
+                None => m.correlation_evictions.with_label_values(&[rule]).inc_by(n),
+                Some(r) => m
+                    .correlation_dropped
+                    .with_label_values(&[rule, r.label()])
+                    .inc_by(n),
+            });
+            m.state_entities
+                .with_label_values(&["correlation"])
+                .set(i64::try_from(self.correlation.groups()).unwrap_or(i64::MAX));
+        }
+        Ok(batch.len())
     }
 
     fn count(&self, o: &ChunkOutput, summary: &mut Summary) {

@@ -6,6 +6,7 @@
 
 use super::stats::ChunkStats;
 use crate::alert::Alert;
+use crate::detect::correlation::Observation;
 use crate::detect::{DetectScratch, Detector};
 use crate::enrich::{EnrichScratch, Enricher};
 use crate::event::{Origin, event_to_json};
@@ -91,6 +92,9 @@ pub struct ChunkOutput {
     pub last: bool,
     /// Alerts raised, in line order.
     pub alerts: Vec<Alert>,
+    /// Matches that feed correlations, in line order (the collector feeds
+    /// them to the correlation engine after reordering).
+    pub observations: Vec<Observation>,
     /// Rendered events (mode [`Mode::Events`]).
     pub rendered: Vec<u8>,
     /// Counts.
@@ -155,6 +159,7 @@ pub fn process_chunk(
         next_line,
         last: chunk.last,
         alerts,
+        observations: scratch.detect.take_observations(),
         rendered,
         stats,
         buffer: chunk.data,

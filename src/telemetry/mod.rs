@@ -74,6 +74,10 @@ pub struct Metrics {
     pub checkpoint_writes: IntCounter,
     /// `picket_checkpoint_errors_total{op}`.
     pub checkpoint_errors: IntCounterVec,
+    /// `picket_correlation_evictions_total{rule}`.
+    pub correlation_evictions: IntCounterVec,
+    /// `picket_correlation_dropped_total{rule,reason}`.
+    pub correlation_dropped: IntCounterVec,
 }
 
 impl Metrics {
@@ -106,6 +110,8 @@ impl Metrics {
         let source_lag = gauge(&names::SOURCE_LAG);
         let sink_deliveries = counter(&names::SINK_DELIVERIES);
         let state_entities = gauge(&names::STATE_ENTITIES);
+        let correlation_evictions = counter(&names::CORRELATION_EVICTIONS);
+        let correlation_dropped = counter(&names::CORRELATION_DROPPED);
         let build_info = gauge(&names::BUILD_INFO);
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
@@ -190,6 +196,8 @@ impl Metrics {
             config_last_reload_ok,
             checkpoint_writes,
             checkpoint_errors,
+            correlation_evictions,
+            correlation_dropped,
         }
     }
 

@@ -178,3 +178,15 @@ metric!(
     "Checkpoint files that could not be loaded (op=load) or written (op=write).",
     ["op"]
 );
+metric!(
+    CORRELATION_EVICTIONS,
+    "picket_correlation_evictions_total",
+    "Correlation groups evicted because a rule reached its group cap, by correlation rule.",
+    ["rule"]
+);
+metric!(
+    CORRELATION_DROPPED,
+    "picket_correlation_dropped_total",
+    "Matches a correlation could not count (late, no timestamp) or dropped from a full window (truncated), by correlation rule and reason.",
+    ["rule", "reason"]
+);

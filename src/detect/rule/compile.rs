@@ -11,13 +11,15 @@ use super::compiled::{CompiledRule, LogSource, RuleMeta, RuleSource};
 use super::condition::{self, Cond};
 use super::error::RuleError;
 use super::examples::Examples;
-use super::mapping::{Taxonomy, applicability, resolve_field};
-use super::matcher::{LeafMatch, TextMatcher};
-use super::modifier::{MatchKind, Modifiers, parse_key};
+use super::mapping::{Taxonomy, applicability_with, resolve_field};
+use super::matcher::{Cidr, LeafMatch, TextMatcher};
+use super::modifier::{MatchKind, Modifiers, TextKind, parse_key};
+use super::options::RuleOptions;
 use super::spec::{
     ConditionSpec, DetectionSpec, FieldMap, ListElem, RuleDoc, Scalar, SelectionSpec, ValuesSpec,
 };
 use super::template::Template;
+use super::transform::{self, Alt};
 use super::tree::{Gate, Item, Leaf, Selection, Target, Tree};
 use crate::alert::{Level, RuleInfo};
 use serde_saphyr::{Location, Spanned};
@@ -74,27 +76,23 @@ impl Locator<'_> {
     }
 }
 
-/// Compiles one rule document. `fallback_id` names rules without an `id`.
-pub(crate) fn compile_doc(
-    doc: Spanned<RuleDoc>,
+/// The identity every rule has, detection or correlation.
+pub(crate) struct Header {
+    pub id: String,
+    pub title: String,
+    pub level: Level,
+    pub tags: Vec<String>,
+    pub name: Option<String>,
+}
+
+/// Reads a rule's identity; `fallback_id` names rules without an `id`.
+pub(crate) fn header(
+    d: &RuleDoc,
+    at: &Location,
     loc: &Locator<'_>,
     fallback_id: String,
-) -> Result<CompiledRule, Vec<RuleError>> {
-    let at = doc.referenced;
-    let d = doc.value;
-    let mut errs = Vec::new();
-    if let Some(action) = &d.action {
-        let msg = format!(
-            "Sigma rule collections (`action: {}`) are not supported: write each rule as a complete document",
-            action.value
-        );
-        return Err(vec![loc.err(&action.referenced, msg)]);
-    }
-    if d.correlation.is_some() {
-        return Err(vec![
-            loc.err(&at, "Sigma correlation rules are not supported yet"),
-        ]);
-    }
+    errs: &mut Vec<RuleError>,
+) -> Header {
     let title = match &d.title {
         Some(t) if !t.value.trim().is_empty() => t.value.trim().to_owned(),
         Some(t) => {
@@ -102,9 +100,17 @@ pub(crate) fn compile_doc(
             String::new()
         }
         None => {
-            errs.push(loc.err(&at, "rule has no `title`"));
+            errs.push(loc.err(at, "rule has no `title`"));
             String::new()
         }
+    };
+    let name = match &d.name {
+        Some(n) if n.value.trim().is_empty() => {
+            errs.push(loc.err(&n.referenced, "`name` is empty"));
+            None
+        }
+        Some(n) => Some(n.value.trim().to_owned()),
+        None => None,
     };
     let id = match &d.id {
         Some(i) if i.value.trim().is_empty() => {
@@ -112,7 +118,9 @@ pub(crate) fn compile_doc(
             String::new()
         }
         Some(i) => i.value.trim().to_owned(),
-        None => fallback_id,
+        // Sigma makes `id` optional; alerts and metrics need one. A named
+        // rule is known by its name.
+        None => name.clone().unwrap_or(fallback_id),
     };
     // Sigma makes `level` optional; picket's alerts need one.
     let level = match &d.level {
@@ -126,11 +134,39 @@ pub(crate) fn compile_doc(
             Level::Medium
         }),
     };
+    Header {
+        id,
+        title,
+        level,
+        tags: d.tags.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+        name,
+    }
+}
+
+/// Compiles one detection rule document. `fallback_id` names rules
+/// without an `id`.
+pub(crate) fn compile_doc(
+    doc: Spanned<RuleDoc>,
+    loc: &Locator<'_>,
+    fallback_id: String,
+    options: &RuleOptions,
+) -> Result<CompiledRule, Vec<RuleError>> {
+    let at = doc.referenced;
+    let d = doc.value;
+    let mut errs = Vec::new();
+    let Header {
+        id,
+        title,
+        level,
+        tags,
+        name,
+    } = header(&d, &at, loc, fallback_id, &mut errs);
     let ls = d.logsource.unwrap_or_default();
-    let applies = applicability(
+    let applies = applicability_with(
         ls.category.as_deref(),
         ls.product.as_deref(),
         ls.service.as_deref(),
+        &options.logsource_formats,
     );
     let tree = match &d.detection {
         Some(det) => compile_detection(
@@ -138,6 +174,7 @@ pub(crate) fn compile_doc(
             &det.referenced,
             loc,
             applies.taxonomy,
+            options,
             &mut errs,
         ),
         None => {
@@ -179,7 +216,6 @@ pub(crate) fn compile_doc(
             service: ls.service,
         },
     };
-    let tags = d.tags.map(|s| s.0).unwrap_or_default();
     Ok(CompiledRule {
         info: Arc::new(RuleInfo {
             id,
@@ -191,6 +227,7 @@ pub(crate) fn compile_doc(
             path: loc.path.into(),
             line: at.line().max(1),
         },
+        name,
         meta,
         applies,
         needs_hit: tree.needs_hit(),
@@ -208,6 +245,7 @@ fn compile_detection(
     at: &Location,
     loc: &Locator<'_>,
     taxonomy: Option<Taxonomy>,
+    options: &RuleOptions,
     errs: &mut Vec<RuleError>,
 ) -> Option<Tree> {
     let before = errs.len();
@@ -217,6 +255,7 @@ fn compile_detection(
     let mut cx = Cx {
         loc,
         taxonomy,
+        options,
         next_leaf: 0,
         errs,
     };
@@ -271,6 +310,7 @@ fn compile_detection(
 struct Cx<'a, 'l> {
     loc: &'a Locator<'l>,
     taxonomy: Option<Taxonomy>,
+    options: &'a RuleOptions,
     next_leaf: u32,
     errs: &'a mut Vec<RuleError>,
 }
@@ -287,11 +327,7 @@ impl Cx<'_, '_> {
         name: &Spanned<String>,
         spec: &Spanned<SelectionSpec>,
     ) -> Option<Selection> {
-        let keyword_mods = Modifiers {
-            kind: MatchKind::Equals,
-            all: false,
-            cased: false,
-        };
+        let keyword_mods = Modifiers::equals();
         let mut any_of = Vec::new();
         let mut keywords = Vec::new();
         let mut ok = true;
@@ -301,9 +337,9 @@ impl Cx<'_, '_> {
                 for e in elems {
                     match &e.value {
                         ListElem::Map(fm) => any_of.push(self.items(fm, name)),
-                        ListElem::Keyword(s) => keywords.push(self.leaf(
+                        ListElem::Keyword(s) => keywords.push(self.value(
                             &Target::Keywords,
-                            keyword_mods,
+                            &keyword_mods,
                             s,
                             &e.referenced,
                         )),
@@ -311,7 +347,7 @@ impl Cx<'_, '_> {
                 }
             }
             SelectionSpec::Scalar(s) => {
-                keywords.push(self.leaf(&Target::Keywords, keyword_mods, s, &spec.referenced))
+                keywords.push(self.value(&Target::Keywords, &keyword_mods, s, &spec.referenced))
             }
             SelectionSpec::Empty => {}
         }
@@ -324,11 +360,12 @@ impl Cx<'_, '_> {
         }
         let mut any_of = all_or_none(any_of)?.into_vec();
         if !keywords.is_empty() {
-            let leaves = all_or_none(keywords)?;
+            let values = all_or_none(keywords)?;
             any_of.push(Box::new([Item {
                 target: Target::Keywords,
                 all: false,
-                leaves,
+                negate: false,
+                values,
             }]));
         }
         ok.then(|| Selection {
@@ -366,8 +403,8 @@ impl Cx<'_, '_> {
             "" => Target::Keywords,
             f => Target::Field(resolve_field(f, self.taxonomy)),
         };
-        let leaves: Vec<Option<Leaf>> = match &values.value {
-            ValuesSpec::One(s) => vec![self.leaf(&target, mods, s, &values.referenced)],
+        let compiled: Vec<Option<Box<[Leaf]>>> = match &values.value {
+            ValuesSpec::One(s) => vec![self.value(&target, &mods, s, &values.referenced)],
             ValuesSpec::Many(list) if list.is_empty() => {
                 self.errs
                     .push(self.loc.err(&values.referenced, "empty list of values"));
@@ -375,24 +412,58 @@ impl Cx<'_, '_> {
             }
             ValuesSpec::Many(list) => list
                 .iter()
-                .map(|s| self.leaf(&target, mods, &s.value, &s.referenced))
+                .map(|s| self.value(&target, &mods, &s.value, &s.referenced))
                 .collect(),
         };
-        let leaves = all_or_none(leaves)?;
+        let values = all_or_none(compiled)?;
         Some(Item {
             target,
             all: mods.all,
-            leaves,
+            negate: mods.neq,
+            values,
         })
     }
 
-    fn leaf(
+    /// One written value: the leaves of its alternatives.
+    fn value(
         &mut self,
         target: &Target,
-        mods: Modifiers,
+        mods: &Modifiers,
         value: &Scalar,
         at: &Location,
-    ) -> Option<Leaf> {
+    ) -> Option<Box<[Leaf]>> {
+        let matchers = self
+            .matchers(target, mods, value, at)
+            .map_err(|m| self.errs.push(self.loc.err(at, m)))
+            .ok()?;
+        let leaves = matchers
+            .into_iter()
+            .map(|matcher| {
+                let gate = match &matcher {
+                    LeafMatch::Text(m) => match m.needle() {
+                        Some((_, _, true)) => Gate::Certain,
+                        Some((_, _, false)) => Gate::Necessary,
+                        None => Gate::None,
+                    },
+                    _ => Gate::None,
+                };
+                let id = self.next_leaf;
+                self.next_leaf += 1;
+                Leaf { id, matcher, gate }
+            })
+            .collect();
+        Some(leaves)
+    }
+
+    /// The matchers of one written value (several when a transform makes
+    /// alternatives), or why it is invalid.
+    fn matchers(
+        &self,
+        target: &Target,
+        mods: &Modifiers,
+        value: &Scalar,
+        at: &Location,
+    ) -> Result<Vec<LeafMatch>, String> {
         let keywords = *target == Target::Keywords;
         let text = match value {
             // A float's text is compared as written: `http.version: 1.0`
@@ -406,38 +477,77 @@ impl Cx<'_, '_> {
             _ => None,
         }
         .or_else(|| value.text());
-        let matcher =
-            match (mods.kind, text) {
-                (MatchKind::Exists, _) if keywords => Err("`exists` needs a field name".to_owned()),
-                (MatchKind::Exists, _) => match value {
-                    Scalar::Bool(b) => Ok(LeafMatch::Exists(*b)),
-                    _ => Err("`exists` takes `true` or `false`".to_owned()),
-                },
-                (_, None) if keywords => Err("a keyword cannot be `null`".to_owned()),
-                (MatchKind::Equals, None) => Ok(LeafMatch::Null),
-                (_, None) => Err("`null` can only be used without modifiers".to_owned()),
-                (MatchKind::Regex(flags), Some(re)) => {
-                    TextMatcher::regex(&re, flags).map(LeafMatch::Text)
-                }
-                // Keywords search inside fields: a bare keyword is a substring.
-                (MatchKind::Equals, Some(t)) if keywords => Ok(LeafMatch::Text(
-                    TextMatcher::wildcard(&t, MatchKind::Contains, mods.cased),
-                )),
-                (kind, Some(t)) => Ok(LeafMatch::Text(TextMatcher::wildcard(&t, kind, mods.cased))),
-            };
-        let matcher = matcher
-            .map_err(|m| self.errs.push(self.loc.err(at, m)))
-            .ok()?;
-        let gate = match &matcher {
-            LeafMatch::Text(m) => match m.needle() {
-                Some((_, _, true)) => Gate::Certain,
-                Some((_, _, false)) => Gate::Necessary,
-                None => Gate::None,
+        let one = |m: LeafMatch| Ok(vec![m]);
+        let needs_field = |name: &str| Err(format!("`{name}` needs a field name"));
+        match (mods.kind, text) {
+            (MatchKind::Exists, _) if keywords => needs_field("exists"),
+            (MatchKind::Exists, _) => match value {
+                Scalar::Bool(b) => one(LeafMatch::Exists(*b)),
+                Scalar::Str(s) if s.eq_ignore_ascii_case("true") => one(LeafMatch::Exists(true)),
+                Scalar::Str(s) if s.eq_ignore_ascii_case("false") => one(LeafMatch::Exists(false)),
+                _ => Err("`exists` takes `true` or `false`".to_owned()),
             },
-            LeafMatch::Null | LeafMatch::Exists(_) => Gate::None,
-        };
-        let id = self.next_leaf;
-        self.next_leaf += 1;
-        Some(Leaf { id, matcher, gate })
+            (_, None) if keywords => Err("a keyword cannot be `null`".to_owned()),
+            (MatchKind::Equals, None) if mods.transforms.is_empty() && !mods.expand => {
+                one(LeafMatch::Null)
+            }
+            (_, None) => {
+                Err("`null` can only be used without modifiers (or with `neq`)".to_owned())
+            }
+            (MatchKind::Regex(flags), Some(re)) => {
+                TextMatcher::regex(&re, flags).map(|m| vec![LeafMatch::Text(m)])
+            }
+            (MatchKind::Cidr, _) if keywords => needs_field("cidr"),
+            (MatchKind::Cidr, Some(t)) => Cidr::parse(&t).map(|c| vec![LeafMatch::Cidr(c)]),
+            (MatchKind::Compare(_), _) if keywords => needs_field("lt/lte/gt/gte"),
+            (MatchKind::Compare(op), Some(t)) => match value {
+                Scalar::Int(i) => one(LeafMatch::Compare(op, *i as f64)),
+                Scalar::Float(x) => one(LeafMatch::Compare(op, *x)),
+                _ => match t.trim().parse::<f64>() {
+                    Ok(x) if x.is_finite() => one(LeafMatch::Compare(op, x)),
+                    _ => Err(format!(
+                        "`{t}` is not a number (lt, lte, gt and gte compare numbers)"
+                    )),
+                },
+            },
+            (MatchKind::FieldRef(_), _) if keywords => needs_field("fieldref"),
+            (MatchKind::FieldRef(kind), Some(t)) if !t.trim().is_empty() => {
+                one(LeafMatch::FieldRef {
+                    other: resolve_field(t.trim(), self.taxonomy),
+                    kind,
+                    cased: mods.cased,
+                })
+            }
+            (MatchKind::FieldRef(_), Some(_)) => {
+                Err("`fieldref` needs a field name as its value".to_owned())
+            }
+            (MatchKind::TimePart(_), _) if keywords => {
+                needs_field("minute/hour/day/week/month/year")
+            }
+            (MatchKind::TimePart(part), Some(t)) => match t.trim().parse::<i64>() {
+                Ok(n) => one(LeafMatch::TimePart(part, n)),
+                Err(_) => Err(format!(
+                    "`{t}` is not a whole number (time modifiers compare date parts)"
+                )),
+            },
+            (kind, Some(t)) => {
+                // Keywords search inside fields: a bare keyword is a substring.
+                let tk = match kind.text_kind() {
+                    Some(TextKind::Equals) if keywords => TextKind::Contains,
+                    Some(k) => k,
+                    None => TextKind::Equals,
+                };
+                let alts = transform::apply(&t, mods.expand, &mods.transforms, self.options)?;
+                Ok(alts
+                    .into_iter()
+                    .map(|a| match a {
+                        Alt::Toks(toks) => {
+                            LeafMatch::Text(TextMatcher::from_tokens(toks, tk, mods.cased))
+                        }
+                        Alt::Never => LeafMatch::Never,
+                    })
+                    .collect())
+            }
+        }
     }
 }

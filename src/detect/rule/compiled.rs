@@ -56,6 +56,8 @@ pub struct CompiledRule {
     pub info: Arc<RuleInfo>,
     /// File and line the rule came from.
     pub source: RuleSource,
+    /// Sigma `name`: how correlation rules may refer to the rule.
+    pub(crate) name: Option<String>,
     pub(crate) meta: RuleMeta,
     pub(crate) applies: Applicability,
     pub(crate) tree: Tree,
@@ -104,6 +106,16 @@ impl CompiledRule {
             .iter()
             .filter_map(|(name, f)| f.display(event).map(|v| (name.to_string(), v)))
             .collect()
+    }
+
+    /// The taxonomy of the rule's field names (from its `logsource`).
+    pub(crate) fn taxonomy(&self) -> Option<super::mapping::Taxonomy> {
+        self.applies.taxonomy
+    }
+
+    /// Sigma `name`, if given.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 
     /// The formats this rule is evaluated on (from its `logsource`).

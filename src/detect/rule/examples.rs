@@ -9,7 +9,8 @@
 //!   no_match_events: [...]
 //! ```
 //!
-//! Raw lines are parsed with the format's parser, exactly as replay would.
+//! Raw lines are parsed with the format's parser and scanned for PI
+//! (findings exposed as `pi.*`), exactly as replay would.
 //! Events are flat maps of picket field names (what `picket parse` prints;
 //! `event.dataset` there sets the format, `@timestamp` and `log.*` are
 //! ignored), so a rule can be tested even where no parser exists yet. An
@@ -21,14 +22,18 @@
 
 use super::compile::Locator;
 use super::error::RuleError;
+use super::options::RuleOptions;
 use super::set::RuleSet;
 use super::spec::{EventSpec, Scalar, TestsSpec, ValuesSpec};
-use crate::event::{Event, Field, Origin, Value};
+use crate::alert::LogRef;
+use crate::detect::correlation::{CorrelationEngine, CorrelationSettings, observe};
+use crate::event::{Event, Field, Origin, Timestamp, Value};
 use crate::parse::{Format, Reason, parser_for};
 use serde_saphyr::{Location, Spanned};
 use std::borrow::Cow;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A rule's examples, typed.
 #[derive(Clone, Debug)]
@@ -86,6 +91,17 @@ impl Examples {
                 }
             },
         };
+        if !spec.sequence.is_empty()
+            || !spec.sequence_events.is_empty()
+            || spec.expect.is_some()
+            || !spec.sequences.is_empty()
+        {
+            errs.push(loc.err(
+                at,
+                "`sequence`, `sequence_events`, `expect` and `sequences` are examples of correlation rules; detection rules use `match`, `no_match`, `match_events`, `no_match_events`",
+            ));
+            return None;
+        }
         let mut cases = Vec::new();
         for (lines, expect_match) in [(&spec.matches, true), (&spec.no_match, false)] {
             for l in lines {
@@ -151,6 +167,9 @@ fn build_event(default_format: Format, fields: &[(String, ExampleValue)]) -> Eve
         .unwrap_or(default_format);
     let mut ev = Event::new(format, Origin::default());
     for (name, v) in fields {
+        if let ("@timestamp", ExampleValue::Str(t)) = (name.as_str(), v) {
+            ev.timestamp = parse_time(t);
+        }
         if matches!(
             name.as_str(),
             "@timestamp" | "event.dataset" | "log.file.path" | "log.line" | "log.offset"
@@ -172,6 +191,137 @@ fn build_event(default_format: Format, fields: &[(String, ExampleValue)]) -> Eve
         }
     }
     ev
+}
+
+/// An RFC 3339 time (`2026-03-02T08:00:01Z`) as event time.
+fn parse_time(text: &str) -> Option<Timestamp> {
+    let t =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    i64::try_from(t.unix_timestamp_nanos()).ok().map(Timestamp)
+}
+
+/// A correlation rule's examples: scenarios of events fed in order, each
+/// with the number of alerts it must raise.
+#[derive(Clone, Debug)]
+pub(crate) struct CorrelationExamples {
+    format: Option<Format>,
+    scenarios: Vec<Scenario>,
+}
+
+#[derive(Clone, Debug)]
+struct Scenario {
+    /// Line of the scenario in the rule file.
+    line: u64,
+    expect: u64,
+    inputs: Vec<Input>,
+}
+
+impl CorrelationExamples {
+    /// Checks and types a correlation rule's `x-picket-tests`.
+    pub fn from_spec(
+        spec: &TestsSpec,
+        at: &Location,
+        loc: &Locator<'_>,
+        errs: &mut Vec<RuleError>,
+    ) -> Option<CorrelationExamples> {
+        if !spec.matches.is_empty()
+            || !spec.no_match.is_empty()
+            || !spec.match_events.is_empty()
+            || !spec.no_match_events.is_empty()
+        {
+            errs.push(loc.err(
+                at,
+                "correlation rules take `sequence`/`sequence_events` with `expect`, or `sequences`; `match`/`no_match` examples belong to the rules they refer to",
+            ));
+            return None;
+        }
+        let format = match &spec.format {
+            None => None,
+            Some(f) => match Format::from_name(f.value.trim()) {
+                Some(f) => Some(f),
+                None => {
+                    errs.push(loc.err(&f.referenced, format!("unknown format `{}`", f.value)));
+                    return None;
+                }
+            },
+        };
+        let before = errs.len();
+        let mut scenarios = Vec::new();
+        let mut add = |line: u64,
+                       expect: u64,
+                       lines: &[Spanned<String>],
+                       events: &[Spanned<EventSpec>],
+                       errs: &mut Vec<RuleError>| {
+            if lines.is_empty() && events.is_empty() {
+                errs.push(RuleError::new(
+                    loc.path,
+                    line,
+                    1,
+                    "a scenario needs `lines` or `events`",
+                ));
+                return;
+            }
+            if !lines.is_empty() && format.is_none() {
+                errs.push(RuleError::new(loc.path, line, 1, "raw lines need `format`"));
+                return;
+            }
+            let mut inputs: Vec<Input> =
+                lines.iter().map(|l| Input::Line(l.value.clone())).collect();
+            for e in events {
+                let fields = event_fields(e);
+                let has_time = fields.iter().any(|(k, v)| {
+                    k == "@timestamp"
+                        && matches!(v, ExampleValue::Str(t) if parse_time(t).is_some())
+                });
+                if !has_time {
+                    errs.push(loc.err(
+                        &e.referenced,
+                        "events of a correlation scenario need an RFC 3339 `@timestamp`",
+                    ));
+                }
+                inputs.push(Input::Event(fields));
+            }
+            scenarios.push(Scenario {
+                line,
+                expect,
+                inputs,
+            });
+        };
+        match &spec.expect {
+            Some(expect) => add(
+                expect.referenced.line(),
+                expect.value,
+                &spec.sequence,
+                &spec.sequence_events,
+                errs,
+            ),
+            None if !spec.sequence.is_empty() || !spec.sequence_events.is_empty() => {
+                errs.push(loc.err(
+                    at,
+                    "`sequence` needs `expect` (the number of alerts it raises)",
+                ));
+            }
+            None => {}
+        }
+        for sq in &spec.sequences {
+            add(
+                sq.referenced.line(),
+                sq.value.expect,
+                &sq.value.lines,
+                &sq.value.events,
+                errs,
+            );
+        }
+        if errs.len() > before {
+            return None;
+        }
+        if scenarios.is_empty() {
+            errs.push(loc.err(at, "`x-picket-tests` has no scenarios"));
+            return None;
+        }
+        Some(CorrelationExamples { format, scenarios })
+    }
 }
 
 /// What happened to one example.
@@ -296,8 +446,12 @@ impl fmt::Display for ExamplesReport {
 /// rules if `include_builtin`). Raw-line examples are only parsed; use
 /// [`run_examples_with`] to also enrich them and scan them for PI as the
 /// pipeline does.
-pub fn run_examples(paths: &[PathBuf], include_builtin: bool) -> ExamplesReport {
-    run_examples_with(paths, include_builtin, &mut |_| {})
+pub fn run_examples(
+    paths: &[PathBuf],
+    include_builtin: bool,
+    options: &RuleOptions,
+) -> ExamplesReport {
+    run_examples_with(paths, include_builtin, options, &mut |_| {})
 }
 
 /// Like [`run_examples`], with `prepare` applied to every event parsed from
@@ -306,9 +460,11 @@ pub fn run_examples(paths: &[PathBuf], include_builtin: bool) -> ExamplesReport 
 pub fn run_examples_with(
     paths: &[PathBuf],
     include_builtin: bool,
+    options: &RuleOptions,
     prepare: &mut dyn FnMut(&mut Event<'_>),
 ) -> ExamplesReport {
-    let (set, errors) = RuleSet::load_partial(paths, include_builtin);
+    let (set, errors) = RuleSet::load_partial(paths, include_builtin, options);
+    let set = Arc::new(set);
     let mut report = ExamplesReport {
         errors,
         ..Default::default()
@@ -378,7 +534,95 @@ pub fn run_examples_with(
             outcomes,
         });
     }
+    for corr in set.correlations().rules() {
+        let Some(ex) = &corr.examples else {
+            report.untested += 1;
+            continue;
+        };
+        let outcomes = ex
+            .scenarios
+            .iter()
+            .map(|sc| run_scenario(&set, &corr.info.id, ex.format, sc, &mut *prepare))
+            .collect();
+        report.rules.push(RuleExamples {
+            id: corr.info.id.clone(),
+            title: corr.info.title.clone(),
+            path: corr.source.path.to_path_buf(),
+            outcomes,
+        });
+    }
     report
+}
+
+/// Feeds a scenario's events through the whole rule set and a fresh
+/// correlation engine; counts the alerts of correlation `id`.
+fn run_scenario(
+    set: &Arc<RuleSet>,
+    id: &str,
+    format: Option<Format>,
+    sc: &Scenario,
+    prepare: &mut dyn FnMut(&mut Event<'_>),
+) -> ExampleOutcome {
+    let mut engine = CorrelationEngine::new(set.clone(), CorrelationSettings::default());
+    let mut scratch = set.new_scratch();
+    let mut hits = Vec::new();
+    let mut alerts = Vec::new();
+    let plan = set.correlations();
+    let mut skipped = None;
+    let lines = sc
+        .inputs
+        .iter()
+        .filter(|i| matches!(i, Input::Line(_)))
+        .count();
+    let input = format!(
+        "sequence of {} {} (expect {})",
+        sc.inputs.len(),
+        if lines > 0 { "lines" } else { "events" },
+        sc.expect
+    );
+    for (i, inp) in sc.inputs.iter().enumerate() {
+        let log = LogRef {
+            path: "example".into(),
+            line: i as u64 + 1,
+            offset: 0,
+        };
+        let mut feed = |ev: &Event<'_>| {
+            set.evaluate(ev, &mut scratch, &mut hits);
+            for &h in &hits {
+                if let Some(obs) = observe(plan, h, ev, log.clone()) {
+                    engine.feed(obs, &mut alerts);
+                }
+            }
+            ExampleResult::Pass
+        };
+        let r = match inp {
+            Input::Line(line) => run_line(format, line, &mut *prepare, &mut feed),
+            Input::Event(fields) => {
+                let default = format.unwrap_or(Format::Json);
+                feed(&build_event(default, fields))
+            }
+        };
+        match r {
+            ExampleResult::Pass => {}
+            other => {
+                skipped = Some(other);
+                break;
+            }
+        }
+    }
+    engine.flush(&mut alerts);
+    let raised = alerts.iter().filter(|a| a.rule.id == id).count() as u64;
+    let result = match skipped {
+        Some(r) => r,
+        None if raised == sc.expect => ExampleResult::Pass,
+        None => ExampleResult::Fail(format!("raised {raised} alert(s), expected {}", sc.expect)),
+    };
+    ExampleOutcome {
+        line: sc.line,
+        expect_match: sc.expect > 0,
+        input,
+        result,
+    }
 }
 
 fn run_line(

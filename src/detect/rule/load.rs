@@ -7,10 +7,14 @@
 //! their location; one such error ends that file (the parser cannot
 //! resynchronise), while semantic errors are reported per rule.
 
+use super::collection::{Action, action, merge};
 use super::compile::{Locator, compile_doc};
 use super::compiled::CompiledRule;
+use super::correlate::compile_correlation;
 use super::error::RuleError;
+use super::options::RuleOptions;
 use super::spec::RuleDoc;
+use crate::detect::correlation::CorrelationDef;
 use serde_saphyr::Spanned;
 use std::path::{Path, PathBuf};
 
@@ -24,16 +28,26 @@ const MAX_RULE_FILE: u64 = 8 << 20;
 #[derive(Debug, Default)]
 pub(crate) struct Loaded {
     pub rules: Vec<CompiledRule>,
+    /// Correlation rules, references not resolved yet.
+    pub correlations: Vec<CorrelationDef>,
     pub errors: Vec<RuleError>,
 }
 
 /// Loads the built-in rules (if asked) and then every rule file under
 /// `paths`: files as given, directories recursively (`*.yml`, `*.yaml`).
-pub(crate) fn load_all(paths: &[PathBuf], include_builtin: bool) -> Loaded {
+pub(crate) fn load_all(paths: &[PathBuf], include_builtin: bool, options: &RuleOptions) -> Loaded {
     let mut out = Loaded::default();
+    if let Some(e) = super::mapping::mapping_error() {
+        out.errors.push(RuleError::new(
+            Path::new("(built-in field mapping)"),
+            1,
+            1,
+            e,
+        ));
+    }
     if include_builtin {
         for (rel, text) in BUILTIN_RULES {
-            load_text(&Path::new("detections").join(rel), text, &mut out);
+            load_text(&Path::new("detections").join(rel), text, options, &mut out);
         }
     }
     for path in paths {
@@ -56,13 +70,13 @@ pub(crate) fn load_all(paths: &[PathBuf], include_builtin: bool) -> Loaded {
             if is_dir && !file.extension().is_some_and(|e| e == "yml" || e == "yaml") {
                 continue;
             }
-            load_file(&file, &mut out);
+            load_file(&file, options, &mut out);
         }
     }
     out
 }
 
-fn load_file(path: &Path, out: &mut Loaded) {
+fn load_file(path: &Path, options: &RuleOptions, out: &mut Loaded) {
     let err = |message: String| RuleError::new(path, 1, 1, message);
     match std::fs::metadata(path) {
         Ok(m) if m.len() > MAX_RULE_FILE => {
@@ -80,7 +94,7 @@ fn load_file(path: &Path, out: &mut Loaded) {
     }
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => load_text(path, &text, out),
+            Ok(text) => load_text(path, &text, options, out),
             Err(e) => out.errors.push(err(format!(
                 "rule file is not UTF-8 (byte {})",
                 e.utf8_error().valid_up_to()
@@ -91,24 +105,24 @@ fn load_file(path: &Path, out: &mut Loaded) {
 }
 
 /// Parses and compiles every document of one file's text.
-pub(crate) fn load_text(path: &Path, text: &str, out: &mut Loaded) {
-    let mut options = serde_saphyr::Options::default();
+pub(crate) fn load_text(path: &Path, text: &str, options: &RuleOptions, out: &mut Loaded) {
+    let mut yaml = serde_saphyr::Options::default();
     // We print `FILE:LINE:COL: message` ourselves; a snippet would add lines.
-    options.with_snippet = false;
+    yaml.with_snippet = false;
     // Detection values are compared as text, so plain scalars must keep
     // theirs: `yes`, `on`, `y` stay strings (YAML 1.2 booleans only), and
     // `0200` or `1_000` are not turned into the numbers 200 and 1000.
-    options.strict_booleans = true;
-    options.leading_zero_numbers_as_strings = true;
-    options.underscored_numbers_as_strings = true;
-    let docs: Vec<Spanned<RuleDoc>> =
-        match serde_saphyr::from_str_multiple_with_options(text, options) {
-            Ok(docs) => docs,
-            Err(e) => {
-                out.errors.push(yaml_error(path, &e));
-                return;
-            }
-        };
+    yaml.strict_booleans = true;
+    yaml.leading_zero_numbers_as_strings = true;
+    yaml.underscored_numbers_as_strings = true;
+    let docs: Vec<Spanned<RuleDoc>> = match serde_saphyr::from_str_multiple_with_options(text, yaml)
+    {
+        Ok(docs) => docs,
+        Err(e) => {
+            out.errors.push(yaml_error(path, &e));
+            return;
+        }
+    };
     if docs.is_empty() {
         out.errors
             .push(RuleError::new(path, 1, 1, "no rule in file"));
@@ -118,17 +132,81 @@ pub(crate) fn load_text(path: &Path, text: &str, out: &mut Loaded) {
         .file_stem()
         .map_or_else(|| "rule".into(), |s| s.to_string_lossy().into_owned());
     let loc = Locator { path, src: text };
-    for (i, doc) in docs.into_iter().enumerate() {
+    let mut global: Option<RuleDoc> = None;
+    let mut prev: Option<RuleDoc> = None;
+    let mut n = 0usize;
+    for doc in docs {
+        let at = doc.referenced;
+        let doc = match action(&doc.value) {
+            Err(message) => {
+                let at = doc.value.action.as_ref().map_or(at, |a| a.referenced);
+                out.errors.push(loc.err(&at, message));
+                continue;
+            }
+            Ok(Action::Global) => {
+                let mut g = doc.value;
+                g.action = None;
+                global = Some(match global.take() {
+                    Some(base) => {
+                        merge(
+                            &base,
+                            Spanned {
+                                value: g,
+                                referenced: at,
+                                defined: at,
+                            },
+                        )
+                        .value
+                    }
+                    None => g,
+                });
+                continue;
+            }
+            Ok(Action::Reset) => {
+                global = None;
+                continue;
+            }
+            Ok(Action::Repeat) => match &prev {
+                Some(p) => merge(p, doc),
+                None => {
+                    out.errors
+                        .push(loc.err(&at, "`action: repeat` with no rule before it to repeat"));
+                    continue;
+                }
+            },
+            Ok(Action::Rule) => match &global {
+                Some(g) => merge(g, doc),
+                None => doc,
+            },
+        };
+        // `repeat` starts from the previous rule as merged.
+        prev = Some(doc.value.clone());
+        n += 1;
         // Sigma makes `id` optional; alerts and metrics need one.
-        let fallback_id = if i == 0 {
+        let fallback_id = if n == 1 {
             stem.clone()
         } else {
-            format!("{stem}#{}", i + 1)
+            format!("{stem}#{n}")
         };
-        match compile_doc(doc, &loc, fallback_id) {
-            Ok(rule) => out.rules.push(rule),
-            Err(errors) => out.errors.extend(errors),
+        if doc.value.correlation.is_some() {
+            match compile_correlation(doc, &loc, fallback_id) {
+                Ok(c) => out.correlations.push(c),
+                Err(errors) => out.errors.extend(errors),
+            }
+        } else {
+            match compile_doc(doc, &loc, fallback_id, options) {
+                Ok(rule) => out.rules.push(rule),
+                Err(errors) => out.errors.extend(errors),
+            }
         }
+    }
+    if n == 0 && global.is_some() {
+        out.errors.push(RuleError::new(
+            path,
+            1,
+            1,
+            "the file has only `action: global` documents and no rule",
+        ));
     }
 }
 

@@ -21,7 +21,10 @@ use crate::event::Value;
 use regex::{Regex, RegexBuilder};
 use std::fmt::Write as _;
 
-use super::modifier::{MatchKind, RegexFlags};
+use super::mapping::FieldRef;
+use super::modifier::{CmpOp, RegexFlags, TextKind, TimePart};
+use crate::event::Event;
+use std::net::IpAddr;
 
 /// Compiled-size limit of one `re` value's program (`regex` `size_limit`).
 pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -105,17 +108,22 @@ pub(crate) struct TextMatcher {
 }
 
 impl TextMatcher {
-    /// The matcher for a Sigma string under a match kind (`Exists` is not text).
-    pub fn wildcard(value: &str, kind: MatchKind, cased: bool) -> TextMatcher {
-        let mut toks = parse_wildcards(value);
+    /// The matcher for a Sigma string under a text kind.
+    #[cfg(test)]
+    pub fn wildcard(value: &str, kind: TextKind, cased: bool) -> TextMatcher {
+        Self::from_tokens(parse_wildcards(value), kind, cased)
+    }
+
+    /// The matcher for a tokenized Sigma string under a text kind.
+    pub fn from_tokens(mut toks: Vec<Tok>, kind: TextKind, cased: bool) -> TextMatcher {
         match kind {
-            MatchKind::Contains => {
+            TextKind::Contains => {
                 toks.insert(0, Tok::Star);
                 toks.push(Tok::Star);
             }
-            MatchKind::StartsWith => toks.push(Tok::Star),
-            MatchKind::EndsWith => toks.insert(0, Tok::Star),
-            _ => {}
+            TextKind::StartsWith => toks.push(Tok::Star),
+            TextKind::EndsWith => toks.insert(0, Tok::Star),
+            TextKind::Equals => {}
         }
         toks.dedup_by(|a, b| *a == Tok::Star && *b == Tok::Star);
         if !cased {
@@ -295,19 +303,148 @@ pub(crate) enum LeafMatch {
     Null,
     /// `exists: true|false`.
     Exists(bool),
+    /// A value that can never equal text (UTF-16 bytes that are not UTF-8).
+    Never,
+    /// `cidr`: the field is an address in this network.
+    Cidr(Cidr),
+    /// `lt`/`lte`/`gt`/`gte`: the field, as a number, compared with this one.
+    Compare(CmpOp, f64),
+    /// `fieldref`: the field compared with another field of the event.
+    FieldRef {
+        other: FieldRef,
+        kind: TextKind,
+        cased: bool,
+    },
+    /// `minute` … `year`: a part of the field's date equals this number.
+    TimePart(TimePart, i64),
 }
 
 impl LeafMatch {
-    /// Whether the leaf holds for a field's value (`None`: absent).
-    pub fn matches(&self, value: Option<&Value<'_>>, buf: &mut String) -> bool {
+    /// Whether the leaf holds for a field's value (`None`: absent) in `event`.
+    pub fn matches(&self, value: Option<&Value<'_>>, event: &Event<'_>, buf: &mut String) -> bool {
         match (self, value) {
             (LeafMatch::Null, None) => true,
             (LeafMatch::Null, Some(v)) => is_empty(v),
             (LeafMatch::Exists(want), v) => v.is_some() == *want,
-            (LeafMatch::Text(_), None) => false,
+            (_, None) | (LeafMatch::Never, _) => false,
             (LeafMatch::Text(m), Some(v)) => any_text(v, buf, &mut |s| m.is_match(s)),
+            (LeafMatch::Cidr(net), Some(v)) => any_text(v, buf, &mut |s| net.contains_text(s)),
+            (LeafMatch::Compare(op, want), Some(v)) => any_number(v, &mut |x| op.holds(x, *want)),
+            (LeafMatch::TimePart(part, want), Some(v)) => {
+                any_text(v, buf, &mut |s| time_part(s, *part) == Some(*want))
+            }
+            (LeafMatch::FieldRef { other, kind, cased }, Some(v)) => {
+                let Some(o) = other.get(event) else {
+                    return false;
+                };
+                let mut obuf = String::new();
+                any_text(&o, &mut obuf, &mut |want| {
+                    let m =
+                        TextMatcher::from_tokens(vec![Tok::Lit(want.to_owned())], *kind, *cased);
+                    any_text(v, buf, &mut |s| m.is_match(s))
+                })
+            }
         }
     }
+}
+
+/// An IPv4 or IPv6 network, for `cidr`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a /32 or /128).
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{s}` is not a CIDR network (e.g. 10.0.0.0/8, 2001:db8::/32)"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{s}`: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(Cidr { net, prefix })
+    }
+
+    /// Whether an address written as text is inside the network. IPv4
+    /// addresses written as IPv4-mapped IPv6 (`::ffff:10.1.2.3`) count as
+    /// IPv4.
+    pub fn contains_text(&self, text: &str) -> bool {
+        let text = text.trim();
+        let text = text
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .unwrap_or(text);
+        let Ok(addr) = text.parse::<IpAddr>() else {
+            return false;
+        };
+        let addr = match addr {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, addr) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), self.prefix),
+            (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), self.prefix),
+            _ => false,
+        }
+    }
+}
+
+/// Whether the first `bits` bits of two addresses are equal.
+fn prefix_eq(a: &[u8], b: &[u8], bits: u8) -> bool {
+    let full = usize::from(bits / 8);
+    let rest = bits % 8;
+    if a.get(..full) != b.get(..full) {
+        return false;
+    }
+    if rest == 0 {
+        return true;
+    }
+    let mask = 0xFFu8 << (8 - rest);
+    match (a.get(full), b.get(full)) {
+        (Some(x), Some(y)) => x & mask == y & mask,
+        _ => false,
+    }
+}
+
+/// Calls `f` on each numeric reading of a value until it returns `true`:
+/// numbers themselves, and text (or list elements) that parse as numbers.
+fn any_number(value: &Value<'_>, f: &mut impl FnMut(f64) -> bool) -> bool {
+    let parse = |s: &str| s.trim().parse::<f64>().ok().filter(|x| x.is_finite());
+    match value {
+        Value::Int(i) => f(*i as f64),
+        Value::Float(x) => f(*x),
+        Value::Str(s) => parse(s).is_some_and(f),
+        Value::List(l) => l.iter().any(|s| parse(s).is_some_and(&mut *f)),
+        Value::Bool(_) => false,
+    }
+}
+
+/// A part of an RFC 3339 date (`2026-03-02T08:00:01Z`); ISO week numbers.
+fn time_part(text: &str, part: TimePart) -> Option<i64> {
+    let t =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    Some(match part {
+        TimePart::Minute => i64::from(t.minute()),
+        TimePart::Hour => i64::from(t.hour()),
+        TimePart::Day => i64::from(t.day()),
+        TimePart::Week => i64::from(t.iso_week()),
+        TimePart::Month => i64::from(u8::from(t.month())),
+        TimePart::Year => i64::from(t.year()),
+    })
 }
 
 /// Whether a present value counts as empty for `null`.
@@ -349,7 +486,10 @@ pub(crate) fn any_text(
 mod tests {
     use super::*;
 
-    fn m(value: &str, kind: MatchKind, cased: bool) -> TextMatcher {
+    use crate::event::Origin;
+    use crate::parse::Format;
+
+    fn m(value: &str, kind: TextKind, cased: bool) -> TextMatcher {
         TextMatcher::wildcard(value, kind, cased)
     }
 
@@ -357,26 +497,26 @@ mod tests {
     fn forms() {
         let form = |v: &str, k| format!("{:?}", m(v, k, false).kind);
         assert_eq!(
-            form("/_All_Docs", MatchKind::Equals),
+            form("/_All_Docs", TextKind::Equals),
             r#"Exact("/_all_docs")"#
         );
-        assert_eq!(form("/db*", MatchKind::Equals), r#"Prefix("/db")"#);
-        assert_eq!(form("*.php", MatchKind::Equals), r#"Suffix(".php")"#);
-        assert_eq!(form("x", MatchKind::Contains), r#"Contains("x")"#);
-        assert_eq!(form("*x*", MatchKind::Contains), r#"Contains("x")"#);
-        assert_eq!(form("", MatchKind::Contains), "Any");
-        assert_eq!(form("", MatchKind::Equals), r#"Exact("")"#);
-        assert_eq!(form(r"a\*b", MatchKind::Equals), r#"Exact("a*b")"#);
+        assert_eq!(form("/db*", TextKind::Equals), r#"Prefix("/db")"#);
+        assert_eq!(form("*.php", TextKind::Equals), r#"Suffix(".php")"#);
+        assert_eq!(form("x", TextKind::Contains), r#"Contains("x")"#);
+        assert_eq!(form("*x*", TextKind::Contains), r#"Contains("x")"#);
+        assert_eq!(form("", TextKind::Contains), "Any");
+        assert_eq!(form("", TextKind::Equals), r#"Exact("")"#);
+        assert_eq!(form(r"a\*b", TextKind::Equals), r#"Exact("a*b")"#);
         assert_eq!(
-            form(r"c:\windows\\", MatchKind::Equals),
+            form(r"c:\windows\\", TextKind::Equals),
             r#"Exact("c:\\windows\\")"#
         );
-        assert!(form("a?c", MatchKind::Equals).starts_with("Glob"));
+        assert!(form("a?c", TextKind::Equals).starts_with("Glob"));
     }
 
     #[test]
     fn glob() {
-        let g = |p: &str, h: &str| m(p, MatchKind::Equals, false).is_match(h);
+        let g = |p: &str, h: &str| m(p, TextKind::Equals, false).is_match(h);
         assert!(g("a*b*c", "aXXbYYc"));
         assert!(g("a*b*c", "abc"));
         assert!(!g("a*b*c", "acb"));
@@ -392,29 +532,31 @@ mod tests {
 
     #[test]
     fn case_folding_is_ascii() {
-        assert!(m("/_ALL_docs", MatchKind::Contains, false).is_match("/db/_all_DOCS?x"));
-        assert!(!m("/_ALL_docs", MatchKind::Contains, true).is_match("/db/_all_DOCS?x"));
-        assert!(m("É", MatchKind::Equals, false).is_match("É"));
-        assert!(!m("É", MatchKind::Equals, false).is_match("é"));
-        assert!(m("ab", MatchKind::EndsWith, false).is_match("xAB"));
-        assert!(!m("ab", MatchKind::EndsWith, false).is_match("b"));
+        assert!(m("/_ALL_docs", TextKind::Contains, false).is_match("/db/_all_DOCS?x"));
+        assert!(!m("/_ALL_docs", TextKind::Contains, true).is_match("/db/_all_DOCS?x"));
+        assert!(m("É", TextKind::Equals, false).is_match("É"));
+        assert!(!m("É", TextKind::Equals, false).is_match("é"));
+        assert!(m("ab", TextKind::EndsWith, false).is_match("xAB"));
+        assert!(!m("ab", TextKind::EndsWith, false).is_match("b"));
     }
 
     #[test]
     fn leaves_on_values() {
         let mut buf = String::new();
-        let exact = LeafMatch::Text(m("200", MatchKind::Equals, false));
-        assert!(exact.matches(Some(&Value::Int(200)), &mut buf));
-        assert!(exact.matches(Some(&Value::str("200")), &mut buf));
-        assert!(!exact.matches(Some(&Value::str("0200")), &mut buf));
-        assert!(!exact.matches(None, &mut buf));
+        let ev = Event::new(Format::Json, Origin::default());
+        let ev = &ev;
+        let exact = LeafMatch::Text(m("200", TextKind::Equals, false));
+        assert!(exact.matches(Some(&Value::Int(200)), ev, &mut buf));
+        assert!(exact.matches(Some(&Value::str("200")), ev, &mut buf));
+        assert!(!exact.matches(Some(&Value::str("0200")), ev, &mut buf));
+        assert!(!exact.matches(None, ev, &mut buf));
         let list = Value::List(vec!["a".into(), "200".into()]);
-        assert!(exact.matches(Some(&list), &mut buf));
-        assert!(LeafMatch::Null.matches(None, &mut buf));
-        assert!(LeafMatch::Null.matches(Some(&Value::str("")), &mut buf));
-        assert!(!LeafMatch::Null.matches(Some(&Value::str("-x")), &mut buf));
-        assert!(LeafMatch::Exists(false).matches(None, &mut buf));
-        assert!(LeafMatch::Exists(true).matches(Some(&Value::str("")), &mut buf));
+        assert!(exact.matches(Some(&list), ev, &mut buf));
+        assert!(LeafMatch::Null.matches(None, ev, &mut buf));
+        assert!(LeafMatch::Null.matches(Some(&Value::str("")), ev, &mut buf));
+        assert!(!LeafMatch::Null.matches(Some(&Value::str("-x")), ev, &mut buf));
+        assert!(LeafMatch::Exists(false).matches(None, ev, &mut buf));
+        assert!(LeafMatch::Exists(true).matches(Some(&Value::str("")), ev, &mut buf));
     }
 
     #[test]

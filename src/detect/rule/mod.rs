@@ -59,19 +59,24 @@
 //! assert!(titles.contains(&"Bulk read of a document database"));
 //! ```
 
+mod collection;
 mod compile;
 mod compiled;
 mod condition;
+mod correlate;
 mod error;
 mod examples;
+mod literals;
 mod load;
 mod mapping;
 mod matcher;
 mod modifier;
+mod options;
 mod plan;
 mod set;
 mod spec;
 mod template;
+pub(crate) mod transform;
 mod tree;
 
 #[cfg(test)]
@@ -82,12 +87,29 @@ pub use error::RuleError;
 pub use examples::{
     ExampleOutcome, ExampleResult, ExamplesReport, RuleExamples, run_examples, run_examples_with,
 };
+pub use options::RuleOptions;
 pub use set::{RuleScratch, RuleSet};
+
+pub(crate) use examples::CorrelationExamples;
+pub(crate) use mapping::{FieldRef, Taxonomy, resolve_field};
 
 use std::path::PathBuf;
 
+/// The event fields a Sigma field name is read from, in a rule with this
+/// `logsource`: the first one an event has wins. For tooling (docs,
+/// comparisons with other engines); rules resolve names once at load time.
+pub fn field_candidates(logsource: &LogSource, name: &str) -> Vec<String> {
+    let a = mapping::applicability_with(
+        logsource.category.as_deref(),
+        logsource.product.as_deref(),
+        logsource.service.as_deref(),
+        &Default::default(),
+    );
+    resolve_field(name, a.taxonomy).names()
+}
+
 /// Compiles the rule files under `paths` (not the built-in rules) and
 /// returns every error, for `picket rules check`. Empty means all good.
-pub fn check(paths: &[PathBuf]) -> Vec<RuleError> {
-    RuleSet::load_partial(paths, false).1
+pub fn check(paths: &[PathBuf], options: &RuleOptions) -> Vec<RuleError> {
+    RuleSet::load_partial(paths, false, options).1
 }

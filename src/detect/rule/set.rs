@@ -4,8 +4,10 @@ use super::compiled::CompiledRule;
 use super::error::RuleError;
 use super::load::{Loaded, load_all, load_text};
 use super::matcher::any_text;
-use super::plan::{self, Marks, Plan};
+use super::options::RuleOptions;
+use super::plan::{self, ANY_FIELD, Marks, Plan, Segment};
 use super::tree::{Direct, Gate, Leaf, LeafOracle, Target, run_leaf};
+use crate::detect::correlation::{CorrelationDef, CorrelationPlan};
 use crate::event::{Event, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,11 @@ pub struct RuleSet {
     /// Plan index per [`Format`](crate::parse::Format) (`format as usize`).
     plan_of: Vec<Option<usize>>,
     leaf_total: usize,
+    /// Per leaf: decided by its matcher, not the search (see `plan`).
+    direct: Vec<bool>,
+    /// Per rule: evaluated on every event of its formats.
+    always: Vec<bool>,
+    correlations: CorrelationPlan,
 }
 
 /// Per-thread buffers for [`RuleSet::evaluate`], reused across events so
@@ -34,6 +41,10 @@ pub struct RuleScratch {
     touched: Vec<u32>,
     /// Decimal text of number fields.
     num: String,
+    /// The event's field texts laid end to end, NUL-separated.
+    text: String,
+    /// Where each field text is in `text`.
+    segments: Vec<Segment>,
 }
 
 impl RuleScratch {
@@ -60,6 +71,7 @@ impl RuleScratch {
 /// The prefiltered evaluator's leaves: decided by the scan where it can.
 struct Gated<'s> {
     stamps: &'s [u32],
+    direct: &'s [bool],
     epoch: u32,
     base: u32,
     buf: &'s mut String,
@@ -68,7 +80,11 @@ struct Gated<'s> {
 impl LeafOracle for Gated<'_> {
     #[inline]
     fn leaf(&mut self, target: &Target, leaf: &Leaf, event: &Event<'_>) -> bool {
-        let hit = || self.stamps.get((self.base + leaf.id) as usize) == Some(&self.epoch);
+        let i = (self.base + leaf.id) as usize;
+        let hit = || self.stamps.get(i) == Some(&self.epoch);
+        if self.direct.get(i).copied().unwrap_or(false) {
+            return run_leaf(target, &leaf.matcher, event, self.buf);
+        }
         match leaf.gate {
             Gate::None => run_leaf(target, &leaf.matcher, event, self.buf),
             Gate::Certain => hit(),
@@ -87,7 +103,16 @@ impl RuleSet {
     /// after the built-in rules if `include_builtin`. Fails with every error
     /// found, in file order, if any rule does not load.
     pub fn load(paths: &[PathBuf], include_builtin: bool) -> Result<RuleSet, Vec<RuleError>> {
-        let (set, errors) = Self::load_partial(paths, include_builtin);
+        Self::load_with(paths, include_builtin, &RuleOptions::default())
+    }
+
+    /// [`load`](Self::load) with compilation settings (placeholders).
+    pub fn load_with(
+        paths: &[PathBuf],
+        include_builtin: bool,
+        options: &RuleOptions,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        let (set, errors) = Self::load_partial(paths, include_builtin, options);
         if errors.is_empty() {
             Ok(set)
         } else {
@@ -99,10 +124,23 @@ impl RuleSet {
     /// read from `path`: for rules that come from elsewhere than files, and
     /// for tests and fuzzing.
     pub fn from_yaml(path: &Path, text: &str) -> Result<RuleSet, Vec<RuleError>> {
+        Self::from_yaml_with(path, text, &RuleOptions::default())
+    }
+
+    /// [`from_yaml`](Self::from_yaml) with compilation settings.
+    pub fn from_yaml_with(
+        path: &Path,
+        text: &str,
+        options: &RuleOptions,
+    ) -> Result<RuleSet, Vec<RuleError>> {
         let mut loaded = Loaded::default();
-        load_text(path, text, &mut loaded);
-        let Loaded { rules, mut errors } = loaded;
-        let set = Self::from_rules(rules, &mut errors);
+        load_text(path, text, options, &mut loaded);
+        let Loaded {
+            rules,
+            correlations,
+            mut errors,
+        } = loaded;
+        let set = Self::from_rules(rules, correlations, &mut errors);
         if errors.is_empty() {
             Ok(set)
         } else {
@@ -115,15 +153,24 @@ impl RuleSet {
     pub(crate) fn load_partial(
         paths: &[PathBuf],
         include_builtin: bool,
+        options: &RuleOptions,
     ) -> (RuleSet, Vec<RuleError>) {
-        let Loaded { rules, mut errors } = load_all(paths, include_builtin);
-        let set = Self::from_rules(rules, &mut errors);
+        let Loaded {
+            rules,
+            correlations,
+            mut errors,
+        } = load_all(paths, include_builtin, options);
+        let set = Self::from_rules(rules, correlations, &mut errors);
         (set, errors)
     }
 
-    /// Links compiled rules into a set: rejects duplicate ids, numbers the
-    /// leaves, builds the prefilter.
-    pub(crate) fn from_rules(rules: Vec<CompiledRule>, errors: &mut Vec<RuleError>) -> RuleSet {
+    /// Links compiled rules into a set: rejects duplicate ids and names,
+    /// numbers the leaves, builds the prefilter, resolves correlations.
+    pub(crate) fn from_rules(
+        rules: Vec<CompiledRule>,
+        correlations: Vec<CorrelationDef>,
+        errors: &mut Vec<RuleError>,
+    ) -> RuleSet {
         let mut seen: HashMap<String, String> = HashMap::new();
         let mut kept = Vec::with_capacity(rules.len());
         let mut leaf_total: usize = 0;
@@ -145,17 +192,45 @@ impl RuleSet {
                 ));
                 continue;
             };
+            if let Some(name) = rule.name.as_ref().filter(|n| **n != rule.info.id) {
+                if let Some(first) = seen.get(name) {
+                    let msg = format!("duplicate rule name `{name}` (first defined at {first})");
+                    errors.push(RuleError::new(&rule.source.path, rule.source.line, 1, msg));
+                    continue;
+                }
+                seen.insert(name.clone(), rule.source.to_string());
+            }
             seen.insert(rule.info.id.clone(), rule.source.to_string());
             rule.leaf_base = base;
             leaf_total += rule.tree.leaf_count as usize;
             kept.push(rule);
         }
-        match plan::build(&kept) {
-            Ok((plans, plan_of)) => RuleSet {
+        let mut defs = Vec::with_capacity(correlations.len());
+        for c in correlations {
+            let clash = std::iter::once(&c.info.id)
+                .chain(c.name.iter().filter(|n| **n != c.info.id))
+                .find_map(|n| seen.get(n).map(|first| (n.clone(), first.clone())));
+            if let Some((n, first)) = clash {
+                let msg = format!("duplicate rule id or name `{n}` (first defined at {first})");
+                errors.push(RuleError::new(&c.source.path, c.source.line, 1, msg));
+                continue;
+            }
+            seen.insert(c.info.id.clone(), c.source.to_string());
+            if let Some(n) = &c.name {
+                seen.insert(n.clone(), c.source.to_string());
+            }
+            defs.push(c);
+        }
+        let correlations = CorrelationPlan::build(&kept, defs, errors);
+        match plan::build(&kept, leaf_total) {
+            Ok(built) => RuleSet {
                 rules: kept,
-                plans,
-                plan_of,
+                plans: built.plans,
+                plan_of: built.plan_of,
                 leaf_total,
+                direct: built.direct,
+                always: built.always,
+                correlations,
             },
             Err(message) => {
                 errors.push(RuleError::new(Path::new("(rule set)"), 1, 1, message));
@@ -168,6 +243,11 @@ impl RuleSet {
     /// indices into this slice.
     pub fn rules(&self) -> &[CompiledRule] {
         &self.rules
+    }
+
+    /// The correlation rules, resolved against [`rules`](Self::rules).
+    pub fn correlations(&self) -> &CorrelationPlan {
+        &self.correlations
     }
 
     /// Fresh per-thread buffers for [`evaluate`](Self::evaluate).
@@ -195,33 +275,70 @@ impl RuleSet {
             rule_stamp,
             touched,
             num,
+            text,
+            segments,
             ..
         } = scratch;
+        // The texts of the fields some literal looks at, end to end (for
+        // keywords, every field's).
+        text.clear();
+        segments.clear();
+        let mut push = |v: &Value<'_>, source: u32, text: &mut String| {
+            any_text(v, num, &mut |s| {
+                if !text.is_empty() {
+                    text.push('\0');
+                }
+                let start = text.len();
+                text.push_str(s);
+                segments.push(Segment {
+                    start,
+                    end: text.len(),
+                    source,
+                });
+                false
+            });
+        };
+        for (field, v) in event.fields() {
+            if let Some(i) = plan.slot_source.get(field as usize).copied().flatten() {
+                push(v, i, text);
+            }
+        }
+        if !plan.extra_source.is_empty() {
+            for (name, v) in event.extras() {
+                if let Some(i) = plan.extra_source.get(name) {
+                    push(v, *i, text);
+                }
+            }
+        }
+        if let (Some(i), Some(t)) = (plan.timestamp_source, event.timestamp) {
+            push(&Value::Str(t.to_string().into()), i, text);
+        }
+        if plan.keywords {
+            for (field, v) in event.fields() {
+                if plan
+                    .slot_source
+                    .get(field as usize)
+                    .copied()
+                    .flatten()
+                    .is_none()
+                {
+                    push(v, ANY_FIELD, text);
+                }
+            }
+            for (name, v) in event.extras() {
+                if !plan.extra_source.contains_key(name) {
+                    push(v, ANY_FIELD, text);
+                }
+            }
+        }
         let mut marks = Marks {
             epoch,
             leaf_stamp,
             rule_stamp,
             touched,
         };
-        for scan in plan.scans.iter() {
-            let mut run = |v: &Value<'_>| {
-                any_text(v, num, &mut |s| {
-                    scan.run(s, &mut marks);
-                    false
-                });
-            };
-            match &scan.target {
-                Target::Field(f) => {
-                    if let Some(v) = f.get(event) {
-                        run(v);
-                    }
-                }
-                Target::Keywords => {
-                    event.fields().for_each(|(_, v)| run(v));
-                    event.extras().for_each(|(_, v)| run(v));
-                }
-            }
-        }
+        text.make_ascii_lowercase();
+        plan.search(text, segments, event, &mut marks);
         let Marks {
             leaf_stamp,
             touched,
@@ -229,6 +346,7 @@ impl RuleSet {
         } = marks;
         let mut oracle = Gated {
             stamps: leaf_stamp,
+            direct: &self.direct,
             epoch,
             base: 0,
             buf: num,
@@ -236,7 +354,7 @@ impl RuleSet {
         let candidates = plan
             .always
             .iter()
-            .chain(touched.iter().filter(|&&r| self.needs_hit(r)));
+            .chain(touched.iter().filter(|&&r| !self.is_always(r)));
         for &r in candidates {
             let Some(rule) = self.rules.get(r as usize) else {
                 continue;
@@ -249,10 +367,8 @@ impl RuleSet {
         hits.sort_unstable();
     }
 
-    fn needs_hit(&self, r: u32) -> bool {
-        self.rules
-            .get(r as usize)
-            .is_some_and(|rule| rule.needs_hit)
+    fn is_always(&self, r: u32) -> bool {
+        self.always.get(r as usize).copied().unwrap_or(false)
     }
 
     /// Whether one rule matches, running every matcher and no prefilter:

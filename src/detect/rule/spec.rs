@@ -21,11 +21,14 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
-/// One rule document (one `---` section of a file).
-#[derive(Debug, Deserialize)]
+/// One rule document (one `---` section of a file): a detection rule, a
+/// correlation rule, or (with `action`) a part of a rule collection.
+#[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct RuleDoc {
     pub title: Option<Spanned<String>>,
     pub id: Option<Spanned<String>>,
+    /// A unique name by which correlation rules may refer to this rule.
+    pub name: Option<Spanned<String>>,
     pub status: Option<Spanned<String>>,
     pub description: Option<Text>,
     pub author: Option<Text>,
@@ -36,9 +39,13 @@ pub(crate) struct RuleDoc {
     pub detection: Option<Spanned<DetectionSpec>>,
     pub falsepositives: Option<Strings>,
     pub fields: Option<Strings>,
-    /// Present in Sigma correlation rules, which this engine does not run yet.
-    pub correlation: Option<IgnoredAny>,
-    /// Sigma 1 rule collections (`action: global`), not supported.
+    /// Present in Sigma correlation rules.
+    pub correlation: Option<Spanned<CorrelationSpec>>,
+    /// Correlation rules: whether the rules they refer to also raise their
+    /// own alerts (the Sigma schema puts it here; `correlation.generate` is
+    /// accepted too).
+    pub generate: Option<Spanned<bool>>,
+    /// Rule collections: `global`, `reset`, `repeat`.
     pub action: Option<Spanned<String>>,
     /// Alert message template, e.g. `Bulk read of {db.name} by {user.name}`.
     #[serde(rename = "x-picket-message")]
@@ -52,7 +59,7 @@ pub(crate) struct RuleDoc {
 }
 
 /// `logsource`: which logs a rule is written for.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub(crate) struct LogSourceSpec {
     pub category: Option<String>,
     pub product: Option<String>,
@@ -60,21 +67,21 @@ pub(crate) struct LogSourceSpec {
 }
 
 /// `detection`: named selections plus a condition, in file order.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DetectionSpec {
     pub selections: Vec<(Spanned<String>, Spanned<SelectionSpec>)>,
     pub condition: Option<Spanned<ConditionSpec>>,
 }
 
 /// `condition`: one expression, or (older Sigma) a list of alternatives.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ConditionSpec {
     One(String),
     Many(Vec<Spanned<String>>),
 }
 
 /// A named selection.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum SelectionSpec {
     /// `field|mods: value(s)` pairs, all of which must match.
     Map(FieldMap),
@@ -90,14 +97,14 @@ pub(crate) enum SelectionSpec {
 pub(crate) type FieldMap = Vec<(Spanned<String>, Spanned<ValuesSpec>)>;
 
 /// One element of a list selection.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ListElem {
     Map(FieldMap),
     Keyword(Scalar),
 }
 
 /// The value side of `field: …`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum ValuesSpec {
     One(Scalar),
     Many(Vec<Spanned<Scalar>>),
@@ -129,7 +136,7 @@ impl Scalar {
 /// `x-picket-tests`: examples for `picket rules test`. Unknown keys are
 /// errors here (unlike in the rule itself): this is picket's own section,
 /// and a misspelt `no-match` would silently test nothing.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TestsSpec {
     /// Input format of the raw lines, e.g. `combined`.
@@ -146,18 +153,84 @@ pub(crate) struct TestsSpec {
     /// Events the rule must not match.
     #[serde(default)]
     pub no_match_events: Vec<Spanned<EventSpec>>,
+    /// Correlation rules: raw lines fed in order (one scenario, with `expect`).
+    #[serde(default)]
+    pub sequence: Vec<Spanned<String>>,
+    /// Correlation rules: events fed in order (one scenario, with `expect`).
+    #[serde(default)]
+    pub sequence_events: Vec<Spanned<EventSpec>>,
+    /// Correlation rules: how many alerts `sequence`/`sequence_events` raise.
+    pub expect: Option<Spanned<u64>>,
+    /// Correlation rules: more scenarios.
+    #[serde(default)]
+    pub sequences: Vec<Spanned<SequenceSpec>>,
+}
+
+/// One correlation scenario of `x-picket-tests`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SequenceSpec {
+    /// How many alerts of the correlation rule the scenario raises.
+    pub expect: u64,
+    /// Raw lines, in order (in the tests' `format`).
+    #[serde(default)]
+    pub lines: Vec<Spanned<String>>,
+    /// Events, in order; each needs `@timestamp`.
+    #[serde(default)]
+    pub events: Vec<Spanned<EventSpec>>,
+}
+
+/// `correlation`: a Sigma correlation rule (Sigma correlation rules
+/// specification v2.0.2, plus the `value_sum`, `value_avg` and
+/// `value_percentile` types that RSigma and pySigma implement).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CorrelationSpec {
+    /// `event_count`, `value_count`, `temporal`, `temporal_ordered`, …
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<String>>,
+    /// The rules correlated, by `id` or `name`.
+    pub rules: Option<Spanned<Strings>>,
+    /// Fields whose values together name a group.
+    #[serde(rename = "group-by")]
+    pub group_by: Option<Spanned<Strings>>,
+    /// Window length, `<number><s|m|h|d>`.
+    pub timespan: Option<Spanned<Scalar>>,
+    /// When the correlation matches.
+    pub condition: Option<Spanned<CorrelationConditionSpec>>,
+    /// Field name aliases: alias → (rule name → field).
+    pub aliases: Option<
+        Spanned<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>,
+    >,
+    /// See [`RuleDoc::generate`].
+    pub generate: Option<Spanned<bool>>,
+}
+
+/// `correlation.condition`: comparisons that must all hold, the `field` of
+/// `value_*` types, and the `percentile` of `value_percentile`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CorrelationConditionSpec {
+    pub gt: Option<f64>,
+    pub gte: Option<f64>,
+    pub lt: Option<f64>,
+    pub lte: Option<f64>,
+    pub eq: Option<f64>,
+    pub neq: Option<f64>,
+    pub field: Option<Spanned<Strings>>,
+    pub percentile: Option<f64>,
 }
 
 /// A flat `{"url.path": "/db/_all_docs", …}` example event.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct EventSpec(pub Vec<(Spanned<String>, ValuesSpec)>);
 
 /// Free text that some rules write as a list (`author`, `description`).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Text(pub String);
 
 /// A list of strings that some rules write as a single string.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Strings(pub Vec<String>);
 
 // ---- visitors ------------------------------------------------------------

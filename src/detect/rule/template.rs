@@ -121,7 +121,7 @@ mod tests {
         ev.set(Field::HttpResponseStatusCode, Value::Int(200));
         let t = Template::parse(
             "Bulk read of {db.name} by {user.name} ({sc-status}) {{x}}",
-            Some(Taxonomy::Web),
+            Taxonomy::named("web"),
         )
         .unwrap();
         assert_eq!(t.render(&ev), "Bulk read of acme_customers by - (200) {x}");

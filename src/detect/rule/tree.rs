@@ -4,8 +4,10 @@
 //! condition ── Cond over selection indices
 //! selection ── OR of alternatives (a list of maps), each an AND of items
 //! item      ── one target (a field, or every field for keywords) and its
-//!              values: leaves, OR-ed (or AND-ed with `|all`)
-//! leaf      ── one value's matcher, plus how the prefilter can decide it
+//!              values, OR-ed (or AND-ed with `|all`; negated with `|neq`)
+//! value     ── the alternatives one written value became (placeholders,
+//!              base64 offsets, dash variants): leaves, OR-ed
+//! leaf      ── one matcher, plus how the prefilter can decide it
 //! ```
 //!
 //! How a leaf is decided is the job of a [`LeafOracle`]: [`Direct`] runs
@@ -54,9 +56,41 @@ pub(crate) struct Leaf {
 #[derive(Clone, Debug)]
 pub(crate) struct Item {
     pub target: Target,
-    /// `|all`: every leaf must hold.
+    /// `|all`: every value must hold.
     pub all: bool,
-    pub leaves: Box<[Leaf]>,
+    /// `|neq`: the item holds when the field is present and its values do
+    /// not match.
+    pub negate: bool,
+    /// Per written value, its alternatives.
+    pub values: Box<[Box<[Leaf]>]>,
+}
+
+impl Item {
+    /// Every leaf of the item.
+    pub fn leaves(&self) -> impl Iterator<Item = &Leaf> {
+        self.values.iter().flat_map(|v| v.iter())
+    }
+
+    /// Combines leaf results: alternatives OR-ed, values OR-ed or AND-ed,
+    /// then negated with `neq` (an absent field is not "different from the
+    /// value": `neq` needs the field, as RSigma reads the modifier).
+    #[inline]
+    fn eval(&self, event: &Event<'_>, leaf: &mut impl FnMut(&Leaf) -> bool) -> bool {
+        if self.negate {
+            if let Target::Field(f) = &self.target {
+                if f.get(event).is_none() {
+                    return false;
+                }
+            }
+        }
+        let mut value = |alts: &[Leaf]| alts.iter().any(&mut *leaf);
+        let held = if self.all {
+            self.values.iter().all(|a| value(a))
+        } else {
+            self.values.iter().any(|a| value(a))
+        };
+        held != self.negate
+    }
 }
 
 /// A named selection: any alternative whose items all hold.
@@ -86,12 +120,7 @@ impl Tree {
             self.selections.get(s as usize).is_some_and(|sel| {
                 sel.any_of.iter().any(|items| {
                     items.iter().all(|item| {
-                        let mut leaf = |l: &Leaf| oracle.leaf(&item.target, l, event);
-                        if item.all {
-                            item.leaves.iter().all(&mut leaf)
-                        } else {
-                            item.leaves.iter().any(&mut leaf)
-                        }
+                        item.eval(event, &mut |l: &Leaf| oracle.leaf(&item.target, l, event))
                     })
                 })
             })
@@ -104,22 +133,68 @@ impl Tree {
     /// leaf unknown: if that is false, no completion can make it true. This
     /// also gates rules with `not`, e.g. `selection and not filter`.
     pub fn needs_hit(&self) -> bool {
+        self.needs_one_of(&|l: &Leaf| l.gate != Gate::None)
+    }
+
+    /// Whether the rule can only match when at least one leaf in `set`
+    /// holds (the others unknown).
+    fn needs_one_of(&self, set: &impl Fn(&Leaf) -> bool) -> bool {
         let sel = |s: u32| {
             let sel = self.selections.get(s as usize)?;
             or3(sel.any_of.iter().map(|items| {
                 and3(items.iter().map(|item| {
-                    let leaves = item.leaves.iter().map(|l| {
-                        if l.gate == Gate::None {
-                            None
-                        } else {
-                            Some(false)
-                        }
-                    });
-                    if item.all { and3(leaves) } else { or3(leaves) }
+                    let leaf = |l: &Leaf| if set(l) { Some(false) } else { None };
+                    let values = item.values.iter().map(|alts| or3(alts.iter().map(leaf)));
+                    let held = if item.all { and3(values) } else { or3(values) };
+                    if item.negate {
+                        // Nothing found: true if the field is present,
+                        // false if absent; unknown either way.
+                        held.and_then(|b| if b { Some(false) } else { None })
+                    } else {
+                        held
+                    }
                 }))
             }))
         };
         self.condition.eval3(&sel) == Some(false)
+    }
+
+    /// The prefiltered leaves whose literal must be found for the rule to
+    /// match at all (a "trigger" set), chosen to leave out common literals:
+    /// `cs-method: GET` next to a rare URL fragment does not make the rule
+    /// a candidate on every GET. Leaves are dropped from the set, most
+    /// common first (by `commonness`, higher = more common), as long as the
+    /// rest still has to be found. `None` when no literal is necessary.
+    pub fn triggers(&self, commonness: impl Fn(&Leaf) -> u32) -> Option<Vec<bool>> {
+        if !self.needs_hit() {
+            return None;
+        }
+        let mut all: Vec<&Leaf> = self
+            .selections
+            .iter()
+            .flat_map(|s| s.any_of.iter())
+            .flat_map(|alt| alt.iter())
+            .flat_map(|item| item.leaves())
+            .filter(|l| l.gate != Gate::None)
+            .collect();
+        let mut set = vec![false; self.leaf_count as usize];
+        for l in &all {
+            if let Some(x) = set.get_mut(l.id as usize) {
+                *x = true;
+            }
+        }
+        // Most common first; ties in leaf order, so the choice is stable.
+        all.sort_by_key(|l| (std::cmp::Reverse(commonness(l)), l.id));
+        for l in all {
+            let i = l.id as usize;
+            set[i] = false;
+            let still =
+                self.needs_one_of(&|x: &Leaf| set.get(x.id as usize).copied().unwrap_or(false));
+            if !still {
+                set[i] = true;
+            }
+        }
+        Some(set)
     }
 }
 
@@ -132,7 +207,7 @@ pub(crate) fn run_leaf(
     buf: &mut String,
 ) -> bool {
     match target {
-        Target::Field(f) => leaf.matches(f.get(event), buf),
+        Target::Field(f) => leaf.matches(f.get(event).as_deref(), event, buf),
         Target::Keywords => {
             let LeafMatch::Text(m) = leaf else {
                 return false;

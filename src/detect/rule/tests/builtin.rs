@@ -15,8 +15,27 @@ fn builtin_rules_load() {
         "exfil-docdb-replication",
         "web-docdb-purge",
         "web-docdb-admin-endpoints",
+        "failed-login",
+        "document-deletion",
     ] {
         assert!(ids.contains(&want), "{want} missing from {ids:?}");
+    }
+    let correlations: Vec<&str> = set
+        .correlations()
+        .rules()
+        .iter()
+        .map(|r| r.info.id.as_str())
+        .collect();
+    assert_eq!(
+        correlations,
+        [
+            "login-brute-force",
+            "credential-stuffing",
+            "mass-document-deletion"
+        ]
+    );
+    for c in set.correlations().rules() {
+        assert!(c.examples.is_some(), "{} has no x-picket-tests", c.info.id);
     }
     let bulk = set
         .rules()
@@ -52,12 +71,16 @@ fn builtin_rules_load() {
 
 #[test]
 fn builtin_examples_pass() {
-    let report = crate::detect::run_rule_examples(&[], true);
+    let report = crate::detect::run_rule_examples(&[], true, &Default::default());
     assert!(report.is_ok(), "{report}");
     assert!(report.errors.is_empty());
     assert_eq!(report.untested, 0);
     for r in &report.rules {
-        let events = r.outcomes.iter().filter(|o| o.input.starts_with('{'));
+        // Correlation scenarios: "sequence of N events|lines (expect M)".
+        let is_events = |o: &&crate::detect::rule::ExampleOutcome| {
+            o.input.starts_with('{') || o.input.contains(" events (expect")
+        };
+        let events = r.outcomes.iter().filter(is_events);
         let (pos, neg): (Vec<_>, Vec<_>) = events.partition(|o| o.expect_match);
         assert!(
             !pos.is_empty() && !neg.is_empty(),
@@ -70,7 +93,7 @@ fn builtin_examples_pass() {
                 .all(|o| o.result == ExampleResult::Pass),
             "{report}"
         );
-        let lines = r.outcomes.iter().filter(|o| !o.input.starts_with('{'));
+        let lines = r.outcomes.iter().filter(|o| !is_events(o));
         assert!(
             lines.clone().any(|o| o.expect_match) && lines.clone().any(|o| !o.expect_match),
             "{}",
@@ -144,7 +167,7 @@ fn examples_report_failures_with_locations() {
         rule("sel:\n  url.path: /a\ncondition: sel")
     );
     std::fs::write(&file, yaml).unwrap();
-    let report = run_examples(std::slice::from_ref(&file), false);
+    let report = run_examples(std::slice::from_ref(&file), false, &Default::default());
     assert!(!report.is_ok());
     let results: Vec<_> = report.rules[0]
         .outcomes
@@ -177,7 +200,7 @@ fn examples_report_failures_with_locations() {
     // An example in a format the rule does not apply to says so.
     let web = "title: w\nid: w\nlogsource: {category: webserver}\ndetection: {s: {url.path: /a}, condition: s}\nx-picket-tests: {format: auditd, match_events: [{url.path: /a}]}\n";
     std::fs::write(&file, web).unwrap();
-    let report = run_examples(std::slice::from_ref(&file), false);
+    let report = run_examples(std::slice::from_ref(&file), false, &Default::default());
     let why = &report.rules[0].outcomes[0].result;
     assert_eq!(
         *why,

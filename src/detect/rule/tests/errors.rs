@@ -74,8 +74,12 @@ fn modifier_errors_point_at_the_modifier() {
         "5:17: unknown modifier `contians`",
     );
     one(
-        &with_key("cs-uri|contains|base64offset", "sel"),
-        "5:25: modifier `base64offset` is not supported yet",
+        &with_key("cs-uri|contains|base64offset|base64", "sel"),
+        "5:38: modifiers `base64offset` and `base64` cannot be combined",
+    );
+    one(
+        &with_key("a|re|windash", "sel"),
+        "5:11: `re` cannot be combined with value transforms",
     );
     one(
         &with_key("a|contains|startswith", "sel"),
@@ -86,8 +90,8 @@ fn modifier_errors_point_at_the_modifier() {
         "5:11: modifiers `i`, `m` and `s` only apply to `re`",
     );
     one(
-        &with_key("a|cidr", "sel"),
-        "5:11: modifier `cidr` is not supported yet",
+        &with_key("a|cidr|gt", "sel"),
+        "5:16: modifiers `cidr` and `gt` cannot be combined",
     );
 }
 
@@ -146,6 +150,34 @@ fn value_errors_point_at_the_value() {
         "5:12: empty list of values",
     );
     one(
+        &with_key("a|cidr", "sel").replace(": x", ": 10.0.0.0/33"),
+        "5:17: `10.0.0.0/33`: the prefix length must be 0 to 32",
+    );
+    one(
+        &with_key("a|gte", "sel").replace(": x", ": many"),
+        "5:16: `many` is not a number",
+    );
+    one(
+        &with_key("a|base64", "sel").replace(": x", ": 'a*'"),
+        "5:19: `base64` cannot encode wildcards",
+    );
+    one(
+        &with_key("a|expand", "sel").replace(": x", ": '%Admins%'"),
+        "5:19: placeholder `%Admins%` has no values",
+    );
+    one(
+        &with_key("a|windash", "sel").replace(": x", ": '-a -b -c -d -e -f'"),
+        "5:20: `windash` on a value with 6 dashes",
+    );
+    one(
+        &with_key("a|hour", "sel").replace(": x", ": noon"),
+        "5:17: `noon` is not a whole number",
+    );
+    one(
+        "title: t\ndetection:\n    sel:\n        - x\n    k:\n        '|cidr': 10.0.0.0/8\n    condition: sel\n",
+        "6:18: `cidr` needs a field name",
+    );
+    one(
         "title: t\ndetection:\n    sel:\n        - null\n    condition: sel\n",
         "4:11: a keyword cannot be `null`",
     );
@@ -172,11 +204,44 @@ fn rule_level_errors() {
     );
     one(
         "title: t\naction: global\ndetection: {}\n",
-        "2:9: Sigma rule collections",
+        "1:1: the file has only `action: global` documents and no rule",
+    );
+    one("title: t\naction: merge\n", "2:9: unknown `action: merge`");
+    one(
+        "action: repeat\ntitle: t\n",
+        "1:1: `action: repeat` with no rule before it",
     );
     one(
-        "title: t\ncorrelation:\n    type: event_count\n",
-        "1:1: Sigma correlation rules are not supported yet",
+        "title: t\ncorrelation:\n    type: event_count\n    timespan: 1m\n    condition: {gte: 1}\n",
+        "3:5: `correlation` has no `rules`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: event_counts\n    rules: [a]\n    timespan: 1m\n    condition: {gte: 2}\n",
+        "3:11: unknown correlation type `event_counts`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: event_count\n    rules: [a]\n    timespan: 1m\n",
+        "3:5: `event_count` needs a `condition`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: value_count\n    rules: [a]\n    timespan: 5 min\n    condition: {gte: 2, field: x}\n",
+        "5:15: invalid timespan `5 min`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: value_count\n    rules: [a]\n    timespan: 1h\n    condition: {gte: 2}\n",
+        "6:16: `value_count` needs `field` in its condition",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: event_count\n    rules: [a]\n    timespan: 1h\n    condition: {gte: 2, field: x}\n",
+        "6:32: `field` does not apply to `event_count`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: event_count\n    rules: [nope]\n    timespan: 1h\n    condition: {gte: 2}\n",
+        "4:12: `correlation.rules`: no rule has the id or name `nope`",
+    );
+    one(
+        "title: t\ncorrelation:\n    type: event_count\n    rules: [a]\n    timespan: 1h\n    condition: {gte: 2}\n    window: tumbling\n",
+        "7:5: invalid rule YAML: unknown field `window`",
     );
     one(
         &format!(
@@ -262,7 +327,7 @@ fn directories_report_every_error_and_load_the_rest() {
     std::fs::write(dir.path().join("b_bad.yaml"), with_key("a|foo", "sel")).unwrap();
     std::fs::write(sub.join("c_bad.yml"), with_key("a", "sel and")).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a rule").unwrap();
-    let errs = check(&[dir.path().to_path_buf()]);
+    let errs = check(&[dir.path().to_path_buf()], &Default::default());
     let shown: Vec<_> = errs
         .iter()
         .map(|e| {
@@ -283,7 +348,7 @@ fn directories_report_every_error_and_load_the_rest() {
     let good = RuleSet::load(&[dir.path().join("a_good.yml")], false).unwrap();
     assert_eq!(good.rules()[0].info.id, "good");
     // A missing path is an error too, not a silent empty set.
-    let missing = check(&[dir.path().join("nope")]);
+    let missing = check(&[dir.path().join("nope")], &Default::default());
     assert_eq!(missing.len(), 1);
     assert!(
         missing[0].message.starts_with("cannot read rules"),
@@ -291,6 +356,6 @@ fn directories_report_every_error_and_load_the_rest() {
         missing[0]
     );
     // A file named explicitly is read whatever its extension.
-    let errs = check(&[dir.path().join("notes.txt")]);
+    let errs = check(&[dir.path().join("notes.txt")], &Default::default());
     assert!(errs[0].message.contains("invalid rule YAML"), "{}", errs[0]);
 }

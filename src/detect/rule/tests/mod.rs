@@ -1,8 +1,11 @@
 //! Rule engine tests.
 //!
 //! - `matching`: table-driven `check(detection, event, expect)` cases for
-//!   every modifier, wildcard, `null`, integers, case, keywords and
-//!   condition form (hayabusa's `check_select` style).
+//!   wildcards, `null`, integers, case, keywords and every condition form
+//!   (hayabusa's `check_select` style).
+//! - `modifiers`: the same for every other modifier (encodings, `windash`,
+//!   `cidr`, comparisons, `neq`, `fieldref`, `expand`, time parts), rule
+//!   collections, and each taxonomy mapping.
 //! - `errors`: every kind of bad rule fails at the right `FILE:LINE:COL`.
 //! - `prop`: property tests: fast matchers against a naive wildcard
 //!   matcher, and prefiltered evaluation of random rule sets against the
@@ -14,6 +17,7 @@
 mod builtin;
 mod errors;
 mod matching;
+mod modifiers;
 mod perf;
 mod prop;
 

@@ -18,7 +18,7 @@ fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if p.is_dir() {
             rule_files(&p, out);
         } else if p.extension().is_some_and(|e| e == "yml")
-            && check(std::slice::from_ref(&p)).is_empty()
+            && check(std::slice::from_ref(&p), &Default::default()).is_empty()
         {
             out.push(p);
         }

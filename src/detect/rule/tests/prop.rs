@@ -9,7 +9,7 @@
 
 use super::{compile, event};
 use crate::detect::rule::matcher::{TextMatcher, Tok, parse_wildcards};
-use crate::detect::rule::modifier::MatchKind;
+use crate::detect::rule::modifier::TextKind as MatchKind;
 use crate::event::Value;
 use crate::parse::Format;
 use proptest::prelude::*;
