@@ -125,6 +125,7 @@ fn dashboard_is_well_formed_and_uses_only_exported_metrics() {
         "picket_source_lag_bytes",
         "picket_sink_deliveries_total",
         "picket_state_entities",
+        "picket_correlation_evictions_total",
         "process_cpu_seconds_total",
         "process_resident_memory_bytes",
     ] {
