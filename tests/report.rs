@@ -115,6 +115,27 @@ fn samples_report_has_every_section() {
         assert!(html.contains(&format!("<code>{c}</code>")), "category {c}");
     }
     assert!(html.contains("<code class=\"ex\">"), "masked examples");
+    // Suppressed repeats per rule add up to the run's total.
+    let card = |label: &str| -> u64 {
+        let (before, _) = html
+            .split_once(&format!("</b><span>{label}</span>"))
+            .unwrap();
+        before
+            .rsplit("<b>")
+            .next()
+            .unwrap()
+            .replace(',', "")
+            .parse()
+            .unwrap()
+    };
+    let (_, rules) = html.split_once("<section id=\"rules\">").unwrap();
+    let (rules, _) = rules.split_once("</section>").unwrap();
+    let per_rule: u64 = rules
+        .split("</td><td class=\"barcell\">")
+        .filter_map(|chunk| chunk.rsplit("<td class=\"n\">").next()?.parse::<u64>().ok())
+        .sum();
+    assert!(card("suppressed repeats") > 0);
+    assert_eq!(per_rule, card("suppressed repeats"), "suppressed per rule");
     // Every alert is in the report: the count matches the alerts file.
     let alerts = std::fs::read_to_string(d.path().join("alerts.jsonl")).unwrap();
     let n = alerts.lines().count();

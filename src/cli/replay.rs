@@ -80,7 +80,14 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
             .with_context(|| format!("writing {}", p.display()))?;
     }
     if let (Some(path), Some(r)) = (&a.report, &report) {
-        let html = picket::report::render(&Meta::now(), &summary, &r.findings());
+        let mut findings = r.findings();
+        // Repeats are counted when suppressed, whether or not a later alert
+        // of the same key carried the count: take the metric's figure.
+        let suppressed = &pipeline.metrics().alerts_suppressed;
+        for (rule, tally) in findings.rules.iter_mut() {
+            tally.suppressed = suppressed.with_label_values(&[rule.as_str()]).get();
+        }
+        let html = picket::report::render(&Meta::now(), &summary, &findings);
         std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
     }
     if !a.quiet {

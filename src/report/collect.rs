@@ -152,7 +152,9 @@ pub struct RuleTally {
     pub kinds: Vec<AlertKind>,
     /// Alerts delivered.
     pub alerts: u64,
-    /// Repeats suppressed (the `suppressed` counts the alerts carried).
+    /// Repeats suppressed: the `suppressed` counts the alerts carried
+    /// (repeats after the last delivered alert of a key are not carried;
+    /// `picket replay` replaces this with `picket_alerts_suppressed_total`).
     pub suppressed: u64,
     /// Entities (`user.name=app-7 · source.ip=…`) by frequency.
     pub entities: TopK,
