@@ -65,7 +65,9 @@ fn substitute(expr: &str) -> String {
 /// `process_…`).
 fn metric_names(expr: &str) -> BTreeSet<String> {
     expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
-        .filter(|t| t.starts_with("picket") || t.starts_with("process_"))
+        .filter(|t| {
+            t.starts_with("picket_") || t.starts_with("picket:") || t.starts_with("process_")
+        })
         .map(str::to_string)
         .collect()
 }
@@ -131,6 +133,24 @@ fn dashboard_is_well_formed_and_uses_only_exported_metrics() {
     ] {
         assert!(seen.contains(m), "no panel shows {m}");
     }
+}
+
+#[test]
+fn alert_rules_use_only_exported_metrics() {
+    let names = std::fs::read_to_string(repo("src/telemetry/names.rs")).unwrap();
+    let rules = std::fs::read_to_string(repo("deploy/prometheus/picket-rules.yml")).unwrap();
+    let mut n = 0;
+    for m in metric_names(&rules) {
+        n += 1;
+        let ok = if m.starts_with("picket:") {
+            rules.contains(&format!("record: {m}\n"))
+        } else {
+            let base = m.strip_suffix("_bucket").unwrap_or(&m);
+            names.contains(&format!("\"{base}\""))
+        };
+        assert!(ok, "picket-rules.yml: {m} is neither exported nor recorded");
+    }
+    assert!(n > 10, "{n} metric names");
 }
 
 /// Percent-encodes a query parameter.
