@@ -21,6 +21,7 @@
 //! - [`pipeline`]: wires the stages with bounded crossbeam channels and
 //!   reports which input offsets are fully processed and delivered.
 //! - [`telemetry`]: Prometheus metrics, all names in one place.
+//! - [`report`]: the HTML report of a replay (`picket replay --report`).
 
 pub mod alert;
 pub mod clock;
@@ -34,6 +35,7 @@ pub mod generate;
 pub mod logging;
 pub mod parse;
 pub mod pipeline;
+pub mod report;
 pub mod sink;
 pub mod source;
 pub mod state;

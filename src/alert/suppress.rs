@@ -23,6 +23,7 @@ pub struct Suppressor {
     max_keys: usize,
     keys: HashMap<String, Entry>,
     total_suppressed: u64,
+    gauge: Option<prometheus::IntGauge>,
 }
 
 impl Suppressor {
@@ -34,6 +35,26 @@ impl Suppressor {
             max_keys: max_keys.max(1),
             keys: HashMap::new(),
             total_suppressed: 0,
+            gauge: None,
+        }
+    }
+
+    /// Reports the number of remembered keys to `gauge`
+    /// (`picket_state_entities{detector="suppression"}`).
+    pub fn with_gauge(mut self, gauge: prometheus::IntGauge) -> Self {
+        gauge.set(0);
+        self.gauge = Some(gauge);
+        self
+    }
+
+    /// Keys remembered now.
+    pub fn keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn report(&self) {
+        if let Some(g) = &self.gauge {
+            g.set(i64::try_from(self.keys.len()).unwrap_or(i64::MAX));
         }
     }
 
@@ -72,6 +93,7 @@ impl Suppressor {
                 pending: 0,
             },
         );
+        self.report();
         true
     }
 

@@ -5,6 +5,7 @@ use super::progress::Progress;
 use super::setup;
 use anyhow::{Context, Result};
 use picket::pipeline::{InputSummary, Mode, Outputs};
+use picket::report::{Meta, ReportSink};
 use picket::sink::{JsonLinesSink, Sink};
 use picket::source::{ChunkReaderBuilder, FileTable, InputError, expand_paths, read_inputs};
 use picket::telemetry::Metrics;
@@ -14,9 +15,6 @@ use std::sync::Mutex;
 
 /// Runs a replay.
 pub fn run(a: ReplayArgs) -> Result<ExitCode> {
-    if a.report.is_some() {
-        anyhow::bail!("--report is not available in this build yet");
-    }
     let cfg = setup::load_config(a.common.config.as_deref())?;
     let rules = setup::load_rules(
         &a.common.rules,
@@ -41,6 +39,10 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
         ),
         None => Box::new(JsonLinesSink::stdout()),
     }];
+    let report = a.report.as_ref().map(|_| ReportSink::new());
+    if let Some(r) = &report {
+        sinks.push(Box::new(r.clone()));
+    }
     let show = !a.quiet && std::io::stderr().is_terminal();
     let mut progress = Progress::new(show, &inputs);
     let table = FileTable::new();
@@ -76,6 +78,17 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
     if let Some(p) = &a.metrics_out {
         std::fs::write(p, pipeline.metrics().render())
             .with_context(|| format!("writing {}", p.display()))?;
+    }
+    if let (Some(path), Some(r)) = (&a.report, &report) {
+        let mut findings = r.findings();
+        // Repeats are counted when suppressed, whether or not a later alert
+        // of the same key carried the count: take the metric's figure.
+        let suppressed = &pipeline.metrics().alerts_suppressed;
+        for (rule, tally) in findings.rules.iter_mut() {
+            tally.suppressed = suppressed.with_label_values(&[rule.as_str()]).get();
+        }
+        let html = picket::report::render(&Meta::now(), &summary, &findings);
+        std::fs::write(path, html).with_context(|| format!("writing {}", path.display()))?;
     }
     if !a.quiet {
         eprint!("{}", summary.render());

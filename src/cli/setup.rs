@@ -4,6 +4,7 @@ use anyhow::{Context, Result};
 use picket::alert::Suppressor;
 use picket::config::ConfigFile;
 use picket::detect::Detector;
+use picket::detect::correlation::DropReason;
 use picket::detect::pi::{Category, PiConfig, PiScanner};
 use picket::detect::rule::{RuleOptions, RuleSet};
 use picket::enrich::Enricher;
@@ -61,6 +62,21 @@ pub fn pipeline(
     metrics
         .rules_loaded
         .set((rules.rules().len() + rules.correlations().rules().len()) as i64);
+    // Each correlation rule's counters exist from the start, at 0
+    // (docs/METRICS.md "Series exported at 0").
+    for c in rules.correlations().rules() {
+        let id = c.info.id.as_str();
+        metrics.correlation_evictions.with_label_values(&[id]);
+        for reason in [
+            DropReason::Late,
+            DropReason::NoTimestamp,
+            DropReason::Truncated,
+        ] {
+            metrics
+                .correlation_dropped
+                .with_label_values(&[id, reason.label()]);
+        }
+    }
     let detector = Detector::new(Arc::new(rules), Some(Arc::new(PiScanner::new(pi))));
     let stages = Stages::new(mode, enricher, detector, cfg.limits.max_line_bytes);
     let mut b = PipelineBuilder::default()
@@ -72,6 +88,7 @@ pub fn pipeline(
     let suppressor = Suppressor::new(
         cfg.alerts.suppress_window.as_nanos_i64(),
         cfg.alerts.suppress_max_keys,
-    );
+    )
+    .with_gauge(metrics.state_entities.with_label_values(&["suppression"]));
     Ok(b.build(stages, metrics, suppressor))
 }

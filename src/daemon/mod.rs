@@ -302,6 +302,9 @@ pub fn run(
         source,
     })?;
     let metrics = pipeline.metrics().clone();
+    for op in ["load", "write"] {
+        metrics.checkpoint_errors.with_label_values(&[op]); // exported at 0
+    }
     let health = Health::new();
     let clock = SystemClock::shared();
 

@@ -91,8 +91,27 @@ impl SinkQueue {
             metrics,
             health,
         });
+        q.declare_series();
         q.gauges(&q.lock());
         q
+    }
+
+    /// Exports the sink's counters at 0 before anything happens, as
+    /// exporters do for label sets known in advance: dashboards and alert
+    /// rules (`deploy/`) then see a series, and `rate()`/`increase()`
+    /// count the first failure too.
+    fn declare_series(&self) {
+        let l = [self.name.as_str()];
+        let m = &self.metrics;
+        for outcome in ["success", "failure"] {
+            m.sink_deliveries.with_label_values(&[&self.name, outcome]);
+        }
+        for reason in ["rejected", "spool_corrupt"] {
+            m.sink_dropped.with_label_values(&[&self.name, reason]);
+        }
+        m.sink_retries.with_label_values(&l);
+        m.sink_spooled.with_label_values(&l);
+        m.sink_backpressure.with_label_values(&l);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

@@ -209,6 +209,7 @@ impl Tailer {
             .collect();
         for s in &sources {
             self.registry.add_source(&s.spec.name);
+            self.declare_series(&s.spec.name);
         }
         let index: HashMap<Arc<str>, usize> = sources
             .iter()
@@ -433,6 +434,20 @@ impl Tailer {
             .reader
             .build(info, SharedFile(t.file.clone()), offset, line);
         t.state = State::Reading(Box::new(Reading { id, head, reader }));
+    }
+
+    /// Exports a source's series at 0 before it reads anything, so that a
+    /// source that never produces a line is visible (and alerted on: see
+    /// `deploy/prometheus/picket-rules.yml`).
+    fn declare_series(&self, name: &str) {
+        let m = &self.metrics;
+        m.lines.with_label_values(&[name]);
+        m.bytes_read.with_label_values(&[name]);
+        m.source_lag.with_label_values(&[name]);
+        m.source_files.with_label_values(&[name]);
+        for kind in ["rename", "truncate"] {
+            m.source_rotations.with_label_values(&[name, kind]);
+        }
     }
 
     /// Updates per-source gauges: files followed and bytes not yet read.
