@@ -55,7 +55,8 @@ pub struct ReplayArgs {
     /// Shared options.
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Write alerts to this file instead of standard output.
+    /// Write alerts to this file instead of standard output (replaced if it
+    /// exists).
     #[arg(long, value_name = "FILE")]
     pub alerts: Option<PathBuf>,
     /// Write the final Prometheus text exposition to this file.

@@ -26,9 +26,15 @@ impl JsonLinesSink {
         Self::new("stdout", Box::new(std::io::stdout()))
     }
 
-    /// A sink appending to a file (created if missing).
+    /// A sink writing a fresh file (created, or truncated if it exists):
+    /// a replay's alerts file holds that run's alerts only, so running the
+    /// same replay twice does not duplicate them.
     pub fn file(name: &str, path: &Path) -> std::io::Result<Self> {
-        let f = OpenOptions::new().create(true).append(true).open(path)?;
+        let f = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(path)?;
         Ok(Self::new(name, Box::new(f)))
     }
 
