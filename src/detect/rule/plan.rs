@@ -155,6 +155,14 @@ pub(crate) struct Plan {
     pub timestamp_source: Option<u32>,
     /// Whether keywords are searched (every field then goes in the buffer).
     pub keywords: bool,
+    /// Every keyword literal is unanchored: a field whose text lies inside
+    /// another field's already searched text (`db.name` inside
+    /// `url.original`) can add no keyword match, so it is not searched
+    /// again.
+    pub keywords_unanchored: bool,
+    /// Some keyword literal is only digits and `-`: number fields must be
+    /// searched for keywords (otherwise no keyword can occur in them).
+    pub keyword_digits: bool,
     /// Shadowing field lists ([`Use::shadow`]); entry 0 is empty.
     shadows: Box<[Box<[FieldRef]>]>,
     /// Applicable rules evaluated on every event (they can match without
@@ -405,6 +413,8 @@ impl Patterns {
 struct Builder {
     patterns: Patterns,
     keywords: bool,
+    keywords_anchored: bool,
+    keyword_digits: bool,
     sources: Vec<(FieldRef, HashMap<String, Vec<Use>>)>,
     shadows: Vec<Box<[FieldRef]>>,
 }
@@ -439,6 +449,8 @@ impl Builder {
         let key = literal.to_ascii_lowercase();
         if u.source == ANY_FIELD {
             self.keywords = true;
+            self.keywords_anchored |= u.anchor != Anchor::Anywhere;
+            self.keyword_digits |= key.bytes().all(|c| c.is_ascii_digit() || c == b'-');
             self.patterns.add(key, u);
         } else if u.anchor == Anchor::Whole {
             // Any length: looked up, not searched.
@@ -562,6 +574,8 @@ fn build_plan(
         ac,
         uses: b.patterns.into_uses(),
         keywords: b.keywords,
+        keywords_unanchored: !b.keywords_anchored,
+        keyword_digits: b.keyword_digits,
         sources: sources.into(),
         slot_source: slot_source.into(),
         extra_source,

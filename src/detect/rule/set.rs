@@ -9,6 +9,7 @@ use super::plan::{self, ANY_FIELD, Marks, Plan, Segment};
 use super::tree::{Direct, Gate, Leaf, LeafOracle, Target, run_leaf};
 use crate::detect::correlation::{CorrelationDef, CorrelationPlan};
 use crate::event::{Event, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,9 @@ pub struct RuleScratch {
     /// is `url.path` when there is no query): searched once, matches
     /// credited to both.
     aliases: Vec<Segment>,
+    /// Memory ranges of the borrowed field texts already in `text`, for
+    /// skipping keyword-only fields that are slices of them.
+    borrowed: Vec<(usize, usize)>,
 }
 
 impl RuleScratch {
@@ -282,6 +286,7 @@ impl RuleSet {
             text,
             segments,
             aliases,
+            borrowed,
             ..
         } = scratch;
         // The texts of the fields some literal looks at, end to end (for
@@ -289,6 +294,7 @@ impl RuleSet {
         text.clear();
         segments.clear();
         aliases.clear();
+        borrowed.clear();
         let timestamp_source = plan.timestamp_source;
         let mut push = |v: &Value<'_>, source: u32, text: &mut String| {
             any_text(v, num, &mut |s| {
@@ -322,6 +328,9 @@ impl RuleSet {
         for (field, v) in event.fields() {
             if let Some(i) = plan.slot_source.get(field as usize).copied().flatten() {
                 push(v, i, text);
+                if let Value::Str(Cow::Borrowed(s)) = v {
+                    borrowed.push(range_of(s));
+                }
             }
         }
         if !plan.extra_source.is_empty() {
@@ -341,10 +350,26 @@ impl RuleSet {
                     .get(field as usize)
                     .copied()
                     .flatten()
-                    .is_none()
+                    .is_some()
                 {
-                    push(v, ANY_FIELD, text);
+                    continue;
                 }
+                // Fields that cannot add a keyword match are not searched:
+                // numbers when no keyword is a number, and slices of a text
+                // already searched (`url.query`, `db.name`, `db.doc_id` of
+                // `url.original`) when keywords are unanchored substrings.
+                match v {
+                    Value::Int(_) if !plan.keyword_digits => continue,
+                    Value::Str(Cow::Borrowed(s)) if plan.keywords_unanchored => {
+                        let (a, b) = range_of(s);
+                        if borrowed.iter().any(|&(x, y)| x <= a && b <= y) {
+                            continue;
+                        }
+                        borrowed.push((a, b));
+                    }
+                    _ => {}
+                }
+                push(v, ANY_FIELD, text);
             }
             for (name, v) in event.extras() {
                 if !plan.extra_source.contains_key(name) {
@@ -399,6 +424,13 @@ impl RuleSet {
             .get(rule)
             .is_some_and(|r| r.applies_to(event.format) && r.tree.eval(event, &mut Direct { buf }))
     }
+}
+
+/// The address range of a borrowed text: a field that is a slice of
+/// another field's text lies inside its range.
+fn range_of(s: &str) -> (usize, usize) {
+    let a = s.as_ptr() as usize;
+    (a, a + s.len())
 }
 
 #[cfg(test)]

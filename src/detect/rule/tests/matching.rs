@@ -573,3 +573,36 @@ fn equal_texts_in_several_fields() {
         check(detection, &both("/mgmt/tm/util/bash"), hit);
     }
 }
+
+/// Keyword-only fields that are slices of a searched field's text are not
+/// searched again, and numbers only when a keyword is a number: matches
+/// must not be lost either way.
+#[test]
+fn keywords_in_slices_and_numbers() {
+    use crate::event::Field;
+    let target = "/acme_users/jane_doc?include_docs=true";
+    let mut ev = crate::event::Event::new(Format::Json, Default::default());
+    ev.set_str(Field::UrlOriginal, target);
+    ev.set_str(Field::UrlPath, &target[..20]);
+    ev.set_str(Field::UrlQuery, &target[21..]);
+    ev.set_str(Field::DbName, &target[1..11]);
+    ev.set_str(Field::DbDocId, &target[12..20]);
+    ev.set(Field::HttpResponseStatusCode, Value::Int(404));
+    for (detection, hit) in [
+        ("keywords:\n  - 'include_docs'\ncondition: keywords", true),
+        ("keywords:\n  - 'jane_doc'\ncondition: keywords", true),
+        ("keywords:\n  - 'acme_users'\ncondition: keywords", true),
+        ("keywords:\n  - '404'\ncondition: keywords", true),
+        (
+            "keywords:\n  - 'include_docs=false'\ncondition: keywords",
+            false,
+        ),
+        (
+            "sel:\n  url.original|startswith: /acme\nkeywords:\n  - 'docs=true'\ncondition: sel and keywords",
+            true,
+        ),
+    ] {
+        let set = compile(&rule(detection)).unwrap();
+        assert_eq!(matches(&set, &ev), hit, "{detection}");
+    }
+}
