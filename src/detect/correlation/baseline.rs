@@ -243,6 +243,46 @@ pub(crate) struct Volume {
     pub mean: f64,
     /// EWMA of the absolute deviation from `mean` (a MAD-like spread).
     pub dev: f64,
+    /// The same baseline per hour of day (UTC) of the window's start, so a
+    /// regular nightly peak is compared with other nights: empty until the
+    /// first window closes, then 24 entries.
+    pub hourly: Vec<Ewma>,
+}
+
+/// An exponentially weighted mean and absolute deviation.
+#[derive(Copy, Clone, Debug, Default, PartialEq)]
+pub(crate) struct Ewma {
+    /// Values learned.
+    pub n: u32,
+    /// Weighted mean.
+    pub mean: f64,
+    /// Weighted absolute deviation from the mean.
+    pub dev: f64,
+}
+
+impl Ewma {
+    /// The spread the threshold uses (see [`REL_FLOOR`]).
+    pub fn spread(&self) -> f64 {
+        self.dev.max(REL_FLOOR * self.mean).max(1.0)
+    }
+
+    /// The value above which a window is anomalous.
+    pub fn limit(&self, k: f64) -> f64 {
+        self.mean + k * self.spread()
+    }
+
+    /// Learns `x`: a plain average while warming up, then exponential.
+    pub fn learn(&mut self, x: f64) {
+        if self.n == 0 {
+            self.mean = x;
+            self.dev = 0.0;
+        } else {
+            let a = (1.0 / (f64::from(self.n) + 1.0)).max(ALPHA);
+            self.dev = (1.0 - a) * self.dev + a * (x - self.mean).abs();
+            self.mean = (1.0 - a) * self.mean + a * x;
+        }
+        self.n = self.n.saturating_add(1);
+    }
 }
 
 /// Weight of a new window in the EWMA once warmed up: about the last ten
@@ -254,45 +294,64 @@ const ALPHA: f64 = 0.1;
 const REL_FLOOR: f64 = 0.5;
 
 impl Volume {
-    /// The spread the threshold uses.
+    fn overall(&self) -> Ewma {
+        Ewma {
+            n: self.windows,
+            mean: self.mean,
+            dev: self.dev,
+        }
+    }
+
+    /// The spread of the overall baseline.
     pub fn spread(&self) -> f64 {
-        self.dev.max(REL_FLOOR * self.mean).max(1.0)
+        self.overall().spread()
     }
 
-    /// The value above which a window is anomalous.
-    pub fn limit(&self, k: f64) -> f64 {
-        self.mean + k * self.spread()
+    /// The value above which the open window is anomalous: above the
+    /// overall baseline's limit, and above the limit of the same hour of
+    /// day once that hour has [`MIN_WINDOWS`] windows of history.
+    pub fn limit(&self, k: f64, timespan_ns: i64) -> f64 {
+        let all = self.overall().limit(k);
+        match self.hourly.get(hour_of_day(self.bucket, timespan_ns)) {
+            Some(h) if h.n >= MIN_WINDOWS => all.max(h.limit(k)),
+            _ => all,
+        }
     }
 
-    /// Closes the open window into the baseline. Windows without events
+    /// Closes the open window into the baselines. Windows without events
     /// never reach here: the baseline is what the entity does when active.
     /// Once learned, a value is capped at the limit before it is learned so
     /// one exfiltration does not teach that exfiltration is normal.
-    pub fn close(&mut self, k: f64, learned: bool) {
+    pub fn close(&mut self, k: f64, timespan_ns: i64, learned: bool) {
         if self.events == 0 {
             return;
         }
         let x = if learned {
-            self.value.min(self.limit(k))
+            self.value.min(self.limit(k, timespan_ns))
         } else {
             self.value
         };
-        if self.windows == 0 {
-            self.mean = x;
-            self.dev = 0.0;
-        } else {
-            // A plain average while warming up, then exponential.
-            let a = (1.0 / (f64::from(self.windows) + 1.0)).max(ALPHA);
-            self.dev = (1.0 - a) * self.dev + a * (x - self.mean).abs();
-            self.mean = (1.0 - a) * self.mean + a * x;
+        let mut all = self.overall();
+        all.learn(x);
+        (self.windows, self.mean, self.dev) = (all.n, all.mean, all.dev);
+        if self.hourly.is_empty() {
+            self.hourly = vec![Ewma::default(); 24];
         }
-        self.windows = self.windows.saturating_add(1);
+        if let Some(h) = self.hourly.get_mut(hour_of_day(self.bucket, timespan_ns)) {
+            h.learn(x);
+        }
         self.value = 0.0;
         self.events = 0;
         self.first = None;
         self.sketch = Kmv::default();
         self.fired = false;
     }
+}
+
+/// UTC hour of day at which window `bucket` starts.
+fn hour_of_day(bucket: i64, timespan_ns: i64) -> usize {
+    let start = bucket.saturating_mul(timespan_ns.max(1));
+    (start.rem_euclid(DAY_NS) / HOUR_NS) as usize
 }
 
 /// `off_hours`: the hour-of-week working-time profile, decayed.
@@ -459,25 +518,43 @@ mod tests {
     fn volume_baseline_is_robust() {
         let mut v = Volume::default();
         let k = 3.0;
-        for x in [100.0, 120.0, 90.0, 110.0, 100.0] {
+        let ts = HOUR_NS;
+        for (i, x) in [100.0, 120.0, 90.0, 110.0, 100.0].into_iter().enumerate() {
+            v.bucket = i as i64 * 24;
             v.value = x;
             v.events = 1;
-            v.close(k, false);
+            v.close(k, ts, false);
         }
         assert!((v.mean - 104.0).abs() < 1.0, "{}", v.mean);
         // Spread floor: half the mean, so the limit is at least 2.5× mean.
-        assert!(v.limit(k) >= 2.5 * v.mean);
-        assert!(v.limit(k) < 1_000.0, "an order of magnitude is above it");
+        assert!(v.limit(k, ts) >= 2.5 * v.mean);
+        assert!(
+            v.limit(k, ts) < 1_000.0,
+            "an order of magnitude is above it"
+        );
         // One huge window, learned, is capped before it is learned.
         v.value = 1e9;
         v.events = 1;
-        let before = v.limit(k);
-        v.close(k, true);
+        let before = v.limit(k, ts);
+        v.close(k, ts, true);
         assert!(v.mean < before, "mean {} moved by at most the cap", v.mean);
         // Windows without events are not learned.
         let w = v.windows;
-        v.close(k, true);
+        v.close(k, ts, true);
         assert_eq!(v.windows, w);
+        // Hour 0 had six windows; a peak learned at 02:00 every night
+        // raises the limit at 02:00 only.
+        for night in 0..5 {
+            v.bucket = night * 24 + 2;
+            v.value = 5_000.0;
+            v.events = 1;
+            v.close(k, ts, false);
+        }
+        v.bucket = 30 * 24 + 2;
+        let at_two = v.limit(k, ts);
+        assert!(at_two >= 12_500.0, "2.5 × the nightly 5,000: {at_two}");
+        v.bucket = 30 * 24 + 3;
+        assert!(v.limit(k, ts) < at_two, "{}", v.limit(k, ts));
     }
 
     #[test]

@@ -201,7 +201,7 @@ impl CorrelationEngine {
                 let k = p.sensitivity;
                 let bucket = t.div_euclid(rule.timespan_ns.max(1));
                 if bucket != vol.bucket {
-                    vol.close(k, is_learned);
+                    vol.close(k, rule.timespan_ns, is_learned);
                     vol.bucket = bucket;
                 }
                 vol.events += 1;
@@ -217,7 +217,7 @@ impl CorrelationEngine {
                     }
                     _ => {}
                 }
-                let limit = vol.limit(k);
+                let limit = vol.limit(k, rule.timespan_ns);
                 if is_learned
                     && vol.windows >= MIN_WINDOWS
                     && !vol.fired

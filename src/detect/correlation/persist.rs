@@ -8,7 +8,7 @@
 //! loaded gives the same bytes. A missing file is a first start; an
 //! unreadable one is reported, moved aside and ignored.
 
-use super::baseline::{Entity, Hours, Model, Terms, Volume};
+use super::baseline::{Entity, Ewma, Hours, Model, Terms, Volume};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io;
@@ -105,8 +105,14 @@ struct EntityV1 {
 enum ModelV1 {
     /// Term fingerprint (hex) and when it was last seen.
     Terms(Vec<(String, i64)>),
-    /// The learned baseline; the open window is not kept.
-    Volume { windows: u32, mean: f64, dev: f64 },
+    /// The learned baseline; the open window is not kept. `hourly`: per
+    /// hour of day, `(windows, mean, dev)` (empty, or 24 entries).
+    Volume {
+        windows: u32,
+        mean: f64,
+        dev: f64,
+        hourly: Vec<(u32, f64, f64)>,
+    },
     Hours {
         bins: Vec<f64>,
         decayed_at: i64,
@@ -161,6 +167,7 @@ impl Baselines {
                                     windows: v.windows,
                                     mean: v.mean,
                                     dev: v.dev,
+                                    hourly: v.hourly.iter().map(|h| (h.n, h.mean, h.dev)).collect(),
                                 },
                                 Model::Hours(h) => ModelV1::Hours {
                                     bins: h.bins.clone(),
@@ -203,14 +210,28 @@ impl Baselines {
                         }
                         Model::Terms(t)
                     }
-                    ModelV1::Volume { windows, mean, dev } => {
-                        if !(mean.is_finite() && dev.is_finite()) {
-                            return Err("non-finite baseline".into());
+                    ModelV1::Volume {
+                        windows,
+                        mean,
+                        dev,
+                        hourly,
+                    } => {
+                        let finite = mean.is_finite()
+                            && dev.is_finite()
+                            && hourly.iter().all(|h| h.1.is_finite() && h.2.is_finite());
+                        if !finite || !(hourly.is_empty() || hourly.len() == 24) {
+                            return Err(
+                                "a volume baseline needs finite values, 0 or 24 hours".into()
+                            );
                         }
                         Model::Volume(Box::new(Volume {
                             windows,
                             mean,
                             dev,
+                            hourly: hourly
+                                .into_iter()
+                                .map(|(n, mean, dev)| Ewma { n, mean, dev })
+                                .collect(),
                             ..Volume::default()
                         }))
                     }
