@@ -184,9 +184,9 @@ fn samples_match_the_generator() {
         SCENARIO_FILE,
         "README.md",
     ]
-        .iter()
-        .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
-        .sum();
+    .iter()
+    .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
+    .sum();
     assert!(total < 1 << 20, "samples/ is {total} bytes");
 }
 
@@ -239,7 +239,7 @@ fn samples_are_sane() {
 }
 
 /// The ten-day behavioural scenario's file.
-const SCENARIO_FILE: &str = "behaviour-10days.log.gz";
+const SCENARIO_FILE: &str = "access-10days.log.gz";
 
 /// Every planted incident of the ten-day scenario raises its rules within
 /// its lines; nothing else of level medium or above is raised (the benign
@@ -298,7 +298,7 @@ fn scenario_readme(r: &mut String, s: &Scenario) {
     let _ = write!(
         r,
         "\n## `{SCENARIO_FILE}`\n\n\
-         Ten days of nginx `combined` ({lines} lines) from Monday 2026-03-02: three applications, a\n\
+         Ten days of nginx `combined` ({lines} lines) from Monday 2026-02-16: three applications, a\n\
          nightly backup and four staff members at work on six tenants. The first week is ordinary:\n\
          the behavioural rules (`docs/RULES.md`, baseline types) learn each user's hours, tenants\n\
          and volumes, and raise nothing. Tuesday and Wednesday of the second week carry the\n\

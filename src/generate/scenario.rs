@@ -1,4 +1,4 @@
-//! A ten-day behavioural scenario (`samples/behaviour-10days.log.gz`):
+//! A ten-day behavioural scenario (`samples/access-10days.log.gz`):
 //! a week of ordinary work for the baselines to learn, then incidents
 //! that only a learned baseline can tell from that work, next to benign
 //! look-alikes (a nightly backup, a late-working staff member, a traffic
@@ -12,8 +12,11 @@ use super::rng::Rand;
 use crate::event::civil_from_days;
 use std::fmt::Write as _;
 
-/// Monday 2026-03-02 00:00 UTC: the first day.
-pub const SCENARIO_START: i64 = 1_772_409_600;
+/// Monday 2026-02-16 00:00 UTC: the first day. The scenario ends before
+/// the other samples begin (2026-03-02), and its file name sorts first,
+/// so `replay samples/` reads every file in event-time order and no
+/// correlation match arrives late.
+pub const SCENARIO_START: i64 = 1_771_200_000;
 const H: i64 = 3_600;
 const D: i64 = 86_400;
 const DAYS: i64 = 10;
@@ -143,13 +146,13 @@ pub fn behaviour_scenario() -> Scenario {
     let late = b.plant(
         "late_staff_on_usual_tenants",
         &[],
-        "support-dave",
+        "support-raj",
         "works until 21:00 every weekday; Tuesday of week 2 at 20:40 on his usual tenants".into(),
     );
     let surge = b.plant(
         "traffic_surge",
         &[],
-        "app-1",
+        "shop-api",
         "twice its usual request rate all of Wednesday of week 2".into(),
     );
     let typo = b.plant(
@@ -163,11 +166,11 @@ pub fn behaviour_scenario() -> Scenario {
         let weekday = d % 7 < 5;
         // Applications: 06:00–23:00, every day, on their own tenants.
         for (app, ip, tenants) in [
-            ("app-1", "10.1.0.11", ["acme", "globex"]),
-            ("app-2", "10.1.0.12", ["initech", "umbrella"]),
-            ("app-3", "10.1.0.13", ["hooli", "stark"]),
+            ("shop-api", "10.1.0.11", ["acme", "globex"]),
+            ("billing-api", "10.1.0.12", ["initech", "umbrella"]),
+            ("crm-api", "10.1.0.13", ["hooli", "stark"]),
         ] {
-            let rate = if app == "app-1" && d == 9 { 12 } else { 6 };
+            let rate = if app == "shop-api" && d == 9 { 12 } else { 6 };
             for h in 6..23 {
                 for i in 0..rate {
                     let t = day + h * H + i * (H / rate) + b.rng.range(0, 300) as i64;
@@ -236,10 +239,10 @@ pub fn behaviour_scenario() -> Scenario {
         }
         // Staff: office hours on their usual tenants; ops also polls the cluster.
         for (who, ip, from, to, tenants) in [
-            ("support-alice", "192.0.2.21", 9, 17, ["acme", "globex"]),
-            ("support-bob", "192.0.2.22", 9, 18, ["initech", "umbrella"]),
-            ("ops-carol", "192.0.2.23", 8, 16, ["hooli", "hooli"]),
-            ("support-dave", "192.0.2.24", 11, 21, ["stark", "hooli"]),
+            ("support-maria", "192.0.2.21", 9, 17, ["acme", "globex"]),
+            ("support-tom", "192.0.2.22", 9, 18, ["initech", "umbrella"]),
+            ("ops-lena", "192.0.2.23", 8, 16, ["hooli", "hooli"]),
+            ("support-raj", "192.0.2.24", 11, 21, ["stark", "hooli"]),
         ] {
             for h in from..to {
                 for i in 0..4 {
@@ -258,7 +261,7 @@ pub fn behaviour_scenario() -> Scenario {
                         None,
                     );
                 }
-                if who == "ops-carol" {
+                if who == "ops-lena" {
                     for ep in [
                         "/_active_tasks",
                         "/_node/_local/_stats",
@@ -278,7 +281,7 @@ pub fn behaviour_scenario() -> Scenario {
     b.req(
         day8 + 20 * H + 40 * 60,
         "192.0.2.24",
-        "support-dave",
+        "support-raj",
         "GET",
         "/stark_orders/o-00042".into(),
         200,
@@ -289,7 +292,7 @@ pub fn behaviour_scenario() -> Scenario {
     b.req(
         day8 + 10 * H + 5,
         "10.1.0.11",
-        "app-1",
+        "shop-api",
         "GET",
         "/acme_orders/o-00001".into(),
         401,
@@ -300,7 +303,7 @@ pub fn behaviour_scenario() -> Scenario {
     b.req(
         day8 + 10 * H + 9,
         "10.1.0.11",
-        "app-1",
+        "shop-api",
         "GET",
         "/acme_orders/o-00001".into(),
         200,
@@ -312,7 +315,7 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "staff_new_tenant",
         &["staff-new-tenant"],
-        "support-bob",
+        "support-tom",
         "reads stark's customers, a tenant he never worked on".into(),
     );
     for i in 0..5 {
@@ -320,7 +323,7 @@ pub fn behaviour_scenario() -> Scenario {
         b.req(
             day8 + 14 * H + i * 120,
             "192.0.2.22",
-            "support-bob",
+            "support-tom",
             "GET",
             path,
             200,
@@ -332,7 +335,7 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "staff_breadth",
         &["staff-tenant-breadth", "staff-new-tenant"],
-        "ops-carol",
+        "ops-lena",
         "opens customer documents of all six tenants within 40 minutes".into(),
     );
     for (i, t) in TENANTS.iter().enumerate() {
@@ -340,7 +343,7 @@ pub fn behaviour_scenario() -> Scenario {
         b.req(
             day8 + 10 * H + 20 * 60 + i as i64 * 400,
             "192.0.2.23",
-            "ops-carol",
+            "ops-lena",
             "GET",
             path,
             200,
@@ -352,7 +355,7 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "staff_enumeration",
         &["staff-document-enumeration"],
-        "support-dave",
+        "support-raj",
         "reads 150 consecutive customer ids of stark in five minutes".into(),
     );
     for i in 0..150 {
@@ -360,7 +363,7 @@ pub fn behaviour_scenario() -> Scenario {
         b.req(
             day8 + 16 * H + i * 2,
             "192.0.2.24",
-            "support-dave",
+            "support-raj",
             "GET",
             path,
             200,
@@ -392,7 +395,7 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "staff_off_hours",
         &["staff-off-hours-access"],
-        "support-alice",
+        "support-maria",
         "reads acme's customers at 03:10 on a Wednesday, from an address she never used".into(),
     );
     for i in 0..6 {
@@ -400,7 +403,7 @@ pub fn behaviour_scenario() -> Scenario {
         b.req(
             day9 + 3 * H + 10 * 60 + i * 60,
             "203.0.113.77",
-            "support-alice",
+            "support-maria",
             "GET",
             path,
             200,
@@ -412,13 +415,13 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "replication_by_new_user",
         &["replication-by-new-user"],
-        "app-3",
+        "crm-api",
         "creates a `_replicator` job copying hooli's customers; it never replicated before".into(),
     );
     b.req(
         day9 + 11 * H,
         "10.1.0.13",
-        "app-3",
+        "crm-api",
         "PUT",
         "/_replicator/hooli-copy".into(),
         201,
@@ -429,14 +432,14 @@ pub fn behaviour_scenario() -> Scenario {
     let p = b.plant(
         "egress_volume",
         &["egress-volume-anomaly-user", "egress-volume-anomaly-tenant"],
-        "app-2",
+        "billing-api",
         "40 Mango queries of umbrella's orders returning 25 MB each within an hour (usually kilobytes)".into(),
     );
     for i in 0..40 {
         b.req(
             day9 + 15 * H + i * 80,
             "10.1.0.12",
-            "app-2",
+            "billing-api",
             "POST",
             "/umbrella_orders/_find".into(),
             200,
