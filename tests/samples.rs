@@ -406,7 +406,9 @@ fn readme(samples: &[(Sample, Vec<u8>, Vec<Planted>)]) -> String {
         );
     }
     r.push_str(
-        "\nOnly `bulk-read-document-database` is an agreed rule id; the others are proposals.\n\
+        "\n`staff-off-hours-access` and `replication-by-new-user` compare with a learned baseline: on\n\
+         these one-day files they fire only when picket learned the actors before (a week of their\n\
+         traffic, or `--state` from an earlier replay); `access-10days.log.gz` below shows them.\n\
          PI should raise `pi-*` alerts in the field listed (`db.doc_id`, `url.path`, `url.query`,\n\
          `http.request.referrer`).\n\n\
          ## What should stay quiet\n\n\

@@ -354,7 +354,7 @@ pub fn behaviour_scenario() -> Scenario {
     }
     let p = b.plant(
         "staff_enumeration",
-        &["staff-document-enumeration"],
+        &["staff-document-enumeration", "document-enumeration"],
         "support-raj",
         "reads 150 consecutive customer ids of stark in five minutes".into(),
     );

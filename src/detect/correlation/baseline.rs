@@ -422,9 +422,70 @@ impl Hours {
     }
 }
 
+/// `sequential`: the current run of consecutive trailing numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Run {
+    /// Hash of the text before the trailing number (`cust_`).
+    pub prefix: u64,
+    /// The last number of the run.
+    pub last: u64,
+    /// Values in the run.
+    pub len: u64,
+    /// First value of the run: time and origin.
+    pub start: Option<(i64, crate::alert::LogRef)>,
+    /// Whether this run already alerted (one alert per run).
+    pub fired: bool,
+}
+
+/// Largest step between two values that still counts as consecutive:
+/// enumeration skips ids that were deleted or never existed.
+const MAX_STEP: u64 = 3;
+
+impl Run {
+    /// Extends or restarts the run with `text` at `t`; returns the run's
+    /// length. A value without a trailing number ends the run.
+    pub fn push(
+        &mut self,
+        text: &str,
+        t: i64,
+        timespan_ns: i64,
+        log: &crate::alert::LogRef,
+    ) -> u64 {
+        let digits = text.bytes().rev().take_while(u8::is_ascii_digit).count();
+        let (head, tail) = text.split_at(text.len() - digits);
+        let Some(n) = tail
+            .get(tail.len().saturating_sub(18)..)
+            .and_then(|d| d.parse::<u64>().ok())
+        else {
+            *self = Run::default();
+            return 0;
+        };
+        let prefix = super::plan::value_hash(head);
+        let step = n.wrapping_sub(self.last);
+        let in_time = self.start.as_ref().is_some_and(|s| t - s.0 <= timespan_ns);
+        if self.len > 0 && prefix == self.prefix && (1..=MAX_STEP).contains(&step) && in_time {
+            self.len += 1;
+        } else if !(self.len > 0 && prefix == self.prefix && n == self.last && in_time) {
+            // A repeat of the last value neither extends nor breaks the run.
+            *self = Run {
+                prefix,
+                last: n,
+                len: 1,
+                start: Some((t, log.clone())),
+                fired: false,
+            };
+            return 1;
+        }
+        self.last = n;
+        self.len
+    }
+}
+
 /// One entity's model.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Model {
+    /// `sequential` (not persisted: a run lasts minutes).
+    Run(Run),
     /// `new_terms`.
     Terms(Terms),
     /// `anomaly`.
@@ -482,6 +543,40 @@ mod tests {
         ] {
             assert!(BusinessHours::parse(h, tz).is_err(), "{h} {tz}");
         }
+    }
+
+    #[test]
+    fn runs_of_consecutive_ids() {
+        let log = crate::alert::LogRef {
+            path: "t".into(),
+            line: 1,
+            offset: 0,
+        };
+        let mut r = Run::default();
+        let ten = 10 * 60 * Timestamp::NANOS_PER_SEC;
+        let mut push = |s: &str, t: i64| r.push(s, t, ten, &log);
+        assert_eq!(push("cust_0041", 0), 1);
+        assert_eq!(push("cust_0042", 1), 2);
+        assert_eq!(
+            push("cust_0042", 2),
+            2,
+            "a repeat neither extends nor breaks"
+        );
+        assert_eq!(push("cust_0045", 3), 3, "a gap of 3 is tolerated");
+        assert_eq!(push("cust_0049", 4), 1, "a gap of 4 restarts");
+        assert_eq!(push("inv_0050", 5), 1, "another prefix restarts");
+        assert_eq!(
+            push("inv_0051", ten + 5),
+            2,
+            "exactly timespan after the start"
+        );
+        assert_eq!(push("inv_0052", ten + 6), 1, "beyond the timespan restarts");
+        assert_eq!(push("readme", ten + 7), 0);
+        assert_eq!(
+            push("x99999999999999999999999", ten + 8),
+            1,
+            "long runs of digits"
+        );
     }
 
     #[test]

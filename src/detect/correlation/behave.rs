@@ -1,7 +1,7 @@
 //! The engine half of the baseline types: per-entity models updated in
 //! event order, alerts of kind `anomaly`, snapshot and restore.
 
-use super::baseline::{Entity, Hours, MIN_WINDOWS, Measure, Model, Terms, Volume};
+use super::baseline::{Entity, Hours, MIN_WINDOWS, Measure, Model, Run, Terms, Volume};
 use super::engine::CorrelationEngine;
 use super::persist::{Baselines, RuleBaseline};
 use super::plan::CorrelationRule;
@@ -135,6 +135,7 @@ impl CorrelationEngine {
                 let model = match rule.kind {
                     CorrelationKind::NewTerms => Model::Terms(Terms::default()),
                     CorrelationKind::OffHours => Model::Hours(Hours::default()),
+                    CorrelationKind::Sequential => Model::Run(Run::default()),
                     _ => Model::Volume(Box::new(Volume {
                         bucket: t.div_euclid(rule.timespan_ns.max(1)),
                         ..Volume::default()
@@ -159,6 +160,34 @@ impl CorrelationEngine {
         let is_learned = entity.learned(t, &p);
         let since = Timestamp(entity.first);
         match &mut entity.model {
+            Model::Run(run) => {
+                let Some(text) = tv.text.as_deref() else {
+                    return;
+                };
+                let n = run.push(text, t, rule.timespan_ns, &obs.log);
+                if n > 0 && !run.fired && rule.threshold.holds(n as f64) {
+                    run.fired = true;
+                    let start = run.start.clone();
+                    let window = AlertWindow {
+                        start: start.as_ref().map(|s| Timestamp(s.0)),
+                        end: Some(Timestamp(t)),
+                        count: n,
+                        distinct: Some(n),
+                        sum: None,
+                    };
+                    let mut a = alert(rule, tv, obs, Some(window), start.map(|s| s.1));
+                    a.kind = AlertKind::Correlation;
+                    // The values themselves (document ids) may carry PI.
+                    a.message = format!(
+                        "{}: {n} consecutive {} values within {}{}",
+                        rule.info.title,
+                        rule.field.as_deref().unwrap_or("field"),
+                        super::engine::fmt_span(rule.timespan_ns),
+                        who(rule, tv),
+                    );
+                    out.push(a);
+                }
+            }
             Model::Terms(terms) => {
                 let Some(term) = term else { return };
                 if terms.observe(term, t, rule.timespan_ns) && is_learned {
@@ -270,6 +299,9 @@ impl CorrelationEngine {
             let (Some(l), Some(rule)) = (l, plan.rules.get(c)) else {
                 continue;
             };
+            if !rule.kind.is_learned() {
+                continue;
+            }
             b.rules.insert(
                 rule.info.id.clone(),
                 RuleBaseline {
@@ -303,6 +335,9 @@ impl CorrelationEngine {
             let Some(Some(l)) = self.learned.get_mut(c) else {
                 continue;
             };
+            if !rule.kind.is_learned() {
+                continue;
+            }
             let Some(rb) = rest.remove(&rule.info.id) else {
                 continue;
             };

@@ -77,6 +77,9 @@ pub enum CorrelationKind {
     /// picket extension: activity outside business hours at a time of day
     /// or week the group's learned working-time profile says is unusual.
     OffHours,
+    /// picket extension: a run of values of `field` whose trailing numbers
+    /// follow each other (`cust_0041`, `cust_0042`, …) within `timespan`.
+    Sequential,
 }
 
 impl CorrelationKind {
@@ -93,6 +96,7 @@ impl CorrelationKind {
             CorrelationKind::NewTerms => "new_terms",
             CorrelationKind::Anomaly(_) => "anomaly",
             CorrelationKind::OffHours => "off_hours",
+            CorrelationKind::Sequential => "sequential",
         }
     }
 
@@ -119,9 +123,14 @@ impl CorrelationKind {
         )
     }
 
-    /// Whether the type is one of picket's baseline extensions, whose
-    /// state is per entity and learned rather than a window of events.
+    /// Whether the type is one of picket's per-entity extensions (state
+    /// per entity rather than a window of events).
     pub fn is_behavioural(self) -> bool {
+        self.is_learned() || self == CorrelationKind::Sequential
+    }
+
+    /// Whether the type learns a baseline (a learning period, persisted).
+    pub fn is_learned(self) -> bool {
         matches!(
             self,
             CorrelationKind::NewTerms | CorrelationKind::Anomaly(_) | CorrelationKind::OffHours

@@ -150,31 +150,39 @@ impl Baselines {
                     entities: r
                         .entities
                         .iter()
-                        .map(|(fp, e)| EntityV1 {
-                            id: hex64(*fp),
-                            first: e.first,
-                            last: e.last,
-                            model: match &e.model {
-                                Model::Terms(t) => {
-                                    let mut v: Vec<(u64, i64)> =
-                                        t.seen.iter().map(|(k, v)| (*k, *v)).collect();
-                                    v.sort_unstable();
-                                    ModelV1::Terms(
-                                        v.into_iter().map(|(k, t)| (hex64(k), t)).collect(),
-                                    )
-                                }
-                                Model::Volume(v) => ModelV1::Volume {
-                                    windows: v.windows,
-                                    mean: v.mean,
-                                    dev: v.dev,
-                                    hourly: v.hourly.iter().map(|h| (h.n, h.mean, h.dev)).collect(),
+                        .filter_map(|(fp, e)| {
+                            Some(EntityV1 {
+                                id: hex64(*fp),
+                                first: e.first,
+                                last: e.last,
+                                model: match &e.model {
+                                    // Runs last minutes: not worth keeping.
+                                    Model::Run(_) => return None,
+                                    Model::Terms(t) => {
+                                        let mut v: Vec<(u64, i64)> =
+                                            t.seen.iter().map(|(k, v)| (*k, *v)).collect();
+                                        v.sort_unstable();
+                                        ModelV1::Terms(
+                                            v.into_iter().map(|(k, t)| (hex64(k), t)).collect(),
+                                        )
+                                    }
+                                    Model::Volume(v) => ModelV1::Volume {
+                                        windows: v.windows,
+                                        mean: v.mean,
+                                        dev: v.dev,
+                                        hourly: v
+                                            .hourly
+                                            .iter()
+                                            .map(|h| (h.n, h.mean, h.dev))
+                                            .collect(),
+                                    },
+                                    Model::Hours(h) => ModelV1::Hours {
+                                        bins: h.bins.clone(),
+                                        decayed_at: h.decayed_at,
+                                        last_hour: h.last_hour,
+                                    },
                                 },
-                                Model::Hours(h) => ModelV1::Hours {
-                                    bins: h.bins.clone(),
-                                    decayed_at: h.decayed_at,
-                                    last_hour: h.last_hour,
-                                },
-                            },
+                            })
                         })
                         .collect(),
                 })

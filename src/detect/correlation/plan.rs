@@ -338,7 +338,10 @@ impl CorrelationPlan {
                         .as_deref()
                         .map(|f| field_for(&cr.aliases, f, &via, taxonomy)),
                     numeric: cr.kind.is_numeric(),
-                    text: cr.kind == CorrelationKind::NewTerms,
+                    text: matches!(
+                        cr.kind,
+                        CorrelationKind::NewTerms | CorrelationKind::Sequential
+                    ),
                 });
                 for &(p, ps) in parents.get(c as usize).into_iter().flatten() {
                     queue.push((p, ps, false));

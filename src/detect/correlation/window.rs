@@ -152,7 +152,10 @@ impl Window {
                 percentile(&v, p)?
             }
             // Baseline types keep no window (see `baseline.rs`).
-            CorrelationKind::NewTerms | CorrelationKind::Anomaly(_) | CorrelationKind::OffHours => {
+            CorrelationKind::NewTerms
+            | CorrelationKind::Anomaly(_)
+            | CorrelationKind::OffHours
+            | CorrelationKind::Sequential => {
                 return None;
             }
         })

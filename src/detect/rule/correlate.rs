@@ -15,7 +15,7 @@ use serde_saphyr::{Location, Spanned};
 use std::sync::Arc;
 
 /// The correlation types, for error messages.
-const TYPES: &str = "event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile; picket extensions: new_terms, anomaly, off_hours";
+const TYPES: &str = "event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile; picket extensions: new_terms, anomaly, off_hours, sequential";
 
 /// Longest timespan accepted (a year): windows longer than this are a
 /// mistake, and this keeps nanosecond arithmetic far from overflow.
@@ -186,7 +186,7 @@ fn behaviour(
     errs: &mut Vec<RuleError>,
 ) -> BehaviourParams {
     let mut p = BehaviourParams::default();
-    let behavioural = kind.is_none_or(CorrelationKind::is_behavioural);
+    let behavioural = kind.is_none_or(CorrelationKind::is_learned);
     let only = |at: &Location, what: &str, applies: bool, errs: &mut Vec<RuleError>| {
         if !applies {
             errs.push(loc.err(
@@ -246,6 +246,7 @@ fn kind(name: &str, cond: Option<&CorrelationConditionSpec>) -> Result<Correlati
         "new_terms" => CorrelationKind::NewTerms,
         "anomaly" => CorrelationKind::Anomaly(Measure::Events),
         "off_hours" => CorrelationKind::OffHours,
+        "sequential" => CorrelationKind::Sequential,
         other => return Err(format!("unknown correlation type `{other}` ({TYPES})")),
     })
 }
@@ -323,7 +324,7 @@ fn condition(
     .into_iter()
     .filter_map(|(op, v)| v.map(|v| (op, v)))
     .collect();
-    if ops.is_empty() && !kind.is_behavioural() {
+    if ops.is_empty() && (!kind.is_behavioural() || kind == CorrelationKind::Sequential) {
         errs.push(loc.err(
             &at,
             "the condition needs a comparison: gt, gte, lt, lte, eq or neq",

@@ -31,6 +31,7 @@ fn builtin_rules_load() {
         [
             "staff-document-enumeration",
             "document-enumeration-anomaly",
+            "document-enumeration",
             "egress-volume-anomaly-user",
             "egress-volume-anomaly-tenant",
             "replication-by-new-user",
@@ -277,7 +278,9 @@ fn enumeration_rules_fire() {
         for w in 0..6 {
             for i in 0..20 {
                 let t = d * 86_400 + 36_000 + w * 600 + i * 20;
-                app.push((t, "app-7", false, format!("c-{}", (d * 7 + i) % 500)));
+                // Ids in no order: the application fetches what its users ask for.
+                let id = (d * 7_919 + w * 1_031 + i * 3_889) % 100_000;
+                app.push((t, "app-7", false, format!("c-{id}")));
             }
         }
     }
