@@ -124,7 +124,7 @@ impl Builder {
         let db = *self.rng.pick(&DBS);
         format!(
             "/{tenant}_{db}/{}-{:05}",
-            &db[..1],
+            db.get(..1).unwrap_or("d"),
             self.rng.range(1, 40_000)
         )
     }
