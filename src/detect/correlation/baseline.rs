@@ -294,7 +294,8 @@ const ALPHA: f64 = 0.1;
 const REL_FLOOR: f64 = 0.5;
 
 impl Volume {
-    fn overall(&self) -> Ewma {
+    /// The baseline over every active window.
+    pub fn overall(&self) -> Ewma {
         Ewma {
             n: self.windows,
             mean: self.mean,
@@ -302,18 +303,19 @@ impl Volume {
         }
     }
 
-    /// The spread of the overall baseline.
-    pub fn spread(&self) -> f64 {
-        self.overall().spread()
-    }
-
     /// The value above which the open window is anomalous: above the
     /// overall baseline's limit, and above the limit of the same hour of
     /// day once that hour has [`MIN_WINDOWS`] windows of history.
     pub fn limit(&self, k: f64, timespan_ns: i64) -> f64 {
-        let all = self.overall().limit(k);
+        self.baseline(k, timespan_ns).limit(k)
+    }
+
+    /// The baseline that sets the limit: the overall one, or the same hour
+    /// of day's when that is higher (and has enough history).
+    pub fn baseline(&self, k: f64, timespan_ns: i64) -> Ewma {
+        let all = self.overall();
         match self.hourly.get(hour_of_day(self.bucket, timespan_ns)) {
-            Some(h) if h.n >= MIN_WINDOWS => all.max(h.limit(k)),
+            Some(h) if h.n >= MIN_WINDOWS && h.limit(k) > all.limit(k) => *h,
             _ => all,
         }
     }

@@ -246,7 +246,8 @@ impl CorrelationEngine {
                     }
                     _ => {}
                 }
-                let limit = vol.limit(k, rule.timespan_ns);
+                let base = vol.baseline(k, rule.timespan_ns);
+                let limit = base.limit(k);
                 if is_learned
                     && vol.windows >= MIN_WINDOWS
                     && !vol.fired
@@ -276,8 +277,8 @@ impl CorrelationEngine {
                         num(vol.value),
                         super::engine::fmt_span(rule.timespan_ns),
                         who(rule, tv),
-                        num(vol.mean),
-                        num(vol.spread()),
+                        num(base.mean),
+                        num(base.spread()),
                         num(limit),
                     );
                     out.push(a);
