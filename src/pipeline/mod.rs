@@ -373,7 +373,6 @@ impl Pipeline {
             pending.insert(o.seq, o);
             while let Some(mut o) = pending.remove(&next) {
                 next += 1;
-                self.count(&o, &mut summary);
                 let mut alerts = std::mem::take(&mut o.alerts);
                 for obs in o.observations.drain(..) {
                     self.correlation.feed(obs, &mut alerts);
@@ -385,6 +384,9 @@ impl Pipeline {
                 self.metrics
                     .pipeline_latency
                     .observe(o.read_at.elapsed().as_secs_f64());
+                // Counted once the chunk is done, so a scrape that sees its
+                // lines also sees its latency and alerts.
+                self.count(&o, &mut summary);
                 acks.delivered_at(&o.file, o.end_offset, o.next_line, o.last);
                 observer.chunk_done(&o, delivered);
                 let _ = pool.try_send(std::mem::take(&mut o.buffer));

@@ -464,7 +464,10 @@ impl Run {
         };
         let prefix = super::plan::value_hash(head);
         let step = n.wrapping_sub(self.last);
-        let in_time = self.start.as_ref().is_some_and(|s| t - s.0 <= timespan_ns);
+        let in_time = self
+            .start
+            .as_ref()
+            .is_some_and(|s| t.saturating_sub(s.0) <= timespan_ns);
         if self.len > 0 && prefix == self.prefix && (1..=MAX_STEP).contains(&step) && in_time {
             self.len += 1;
         } else if !(self.len > 0 && prefix == self.prefix && n == self.last && in_time) {
