@@ -101,7 +101,13 @@ fn sighup_keeps_a_broken_config_and_applies_a_good_one() {
     // A clean stop checkpoints everything: a restart reads nothing again.
     let log = d.stop();
     assert!(log.contains("stopped"), "{log}");
+    // The learned baselines were saved in state.dir, and are loaded again.
+    let saved = std::fs::read_to_string(dir.join("state/baselines.json")).unwrap();
+    assert!(saved.contains("\"entities\":[{"), "{saved}");
     let d = Daemon::start(&cfg, &[]);
+    wait_for("baselines loaded", Duration::from_secs(20), || {
+        d.log().contains("baseline entities loaded")
+    });
     append(dir, "b", 11, 3);
     wait_for("b's new lines", Duration::from_secs(20), || {
         lines(&d, "b") == 3.0

@@ -71,6 +71,19 @@ fn planted_values_never_reach_any_output() {
         let p = e.unwrap().path();
         written.push((p.display().to_string(), std::fs::read(&p).unwrap()));
     }
+    // The learned baselines are among the state files searched, and they
+    // hold fingerprints, not the user names they are keyed by.
+    let baselines = std::fs::read_to_string(state.join("baselines.json")).unwrap();
+    assert!(baselines.contains("\"entities\":[{"), "baselines learned");
+    for user in log
+        .split(|b| *b == b'\n')
+        .filter_map(|l| l.split(|b| *b == b' ').nth(2))
+        .filter(|u| u.len() >= 4)
+        .take(200)
+    {
+        let user = String::from_utf8_lossy(user);
+        assert!(!baselines.contains(&*user), "user {user} in baselines.json");
+    }
     let alert_text = String::from_utf8_lossy(&written[2].1).to_string();
     let pi_alerts = alert_text
         .lines()

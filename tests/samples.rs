@@ -10,7 +10,10 @@
 
 use flate2::read::GzDecoder;
 use picket::event::{Timestamp, days_from_civil};
-use picket::generate::{BenignKind, Generator, GeneratorConfig, IncidentKind, PlantKind, Planted};
+use picket::generate::{
+    BenignKind, Generator, GeneratorConfig, IncidentKind, PlantKind, Planted, Scenario,
+    behaviour_scenario,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{Read, Write as _};
@@ -154,7 +157,18 @@ fn samples_match_the_generator() {
         );
         generated.push((s, text, planted));
     }
-    let readme = readme(&generated);
+    let scenario = behaviour_scenario();
+    let path = dir.join(SCENARIO_FILE);
+    if update {
+        std::fs::write(&path, gzip(&scenario.log)).unwrap();
+    }
+    let committed = gunzip(&std::fs::read(&path).unwrap());
+    assert!(
+        committed == scenario.log,
+        "{SCENARIO_FILE} differs from the generator: run UPDATE_SAMPLES=1 and review"
+    );
+    let mut readme = readme(&generated);
+    scenario_readme(&mut readme, &scenario);
     let path = dir.join("README.md");
     if update {
         std::fs::write(&path, &readme).unwrap();
@@ -164,10 +178,15 @@ fn samples_match_the_generator() {
         committed == readme,
         "samples/README.md differs: run UPDATE_SAMPLES=1 and review"
     );
-    let total: u64 = ["access-nginx.log", "couchdb-proxy.log.gz", "README.md"]
-        .iter()
-        .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
-        .sum();
+    let total: u64 = [
+        "access-nginx.log",
+        "couchdb-proxy.log.gz",
+        SCENARIO_FILE,
+        "README.md",
+    ]
+    .iter()
+    .map(|f| std::fs::metadata(dir.join(f)).unwrap().len())
+    .sum();
     assert!(total < 1 << 20, "samples/ is {total} bytes");
 }
 
@@ -216,6 +235,89 @@ fn samples_are_sane() {
         );
         let lines = text.lines().count();
         assert!(planted.iter().all(|p| p.last_line as usize <= lines));
+    }
+}
+
+/// The ten-day behavioural scenario's file.
+const SCENARIO_FILE: &str = "access-10days.log.gz";
+
+/// Every planted incident of the ten-day scenario raises its rules within
+/// its lines; nothing else of level medium or above is raised (the benign
+/// look-alikes included).
+#[test]
+fn behaviour_scenario_tells_its_story() {
+    let path = samples_dir().join(SCENARIO_FILE);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["replay", "--quiet"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let scenario = behaviour_scenario();
+    let alerts: Vec<(String, String, u64)> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["rule"]["id"].as_str().unwrap().to_owned(),
+                v["rule"]["level"].as_str().unwrap().to_owned(),
+                v["log"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let incidents: Vec<_> = scenario.plants.iter().filter(|p| p.incident).collect();
+    for p in &incidents {
+        for rule in p.rules {
+            assert!(
+                alerts
+                    .iter()
+                    .any(|(r, _, l)| r == rule && (p.first_line..=p.last_line).contains(l)),
+                "{} did not raise {rule}: {alerts:?}",
+                p.kind
+            );
+        }
+    }
+    for (rule, level, line) in &alerts {
+        if matches!(level.as_str(), "informational" | "low") {
+            continue;
+        }
+        assert!(
+            incidents
+                .iter()
+                .any(|p| p.rules.contains(&rule.as_str())
+                    && (p.first_line..=p.last_line).contains(line)),
+            "{rule} ({level}) at line {line} matches no incident"
+        );
+    }
+}
+
+/// The scenario's section of `samples/README.md`.
+fn scenario_readme(r: &mut String, s: &Scenario) {
+    let lines = s.log.iter().filter(|&&b| b == b'\n').count();
+    let _ = write!(
+        r,
+        "\n## `{SCENARIO_FILE}`\n\n\
+         Ten days of nginx `combined` ({lines} lines) from Monday 2026-02-16: three applications, a\n\
+         nightly backup and four staff members at work on six tenants. The first week is ordinary:\n\
+         the behavioural rules (`docs/RULES.md`, baseline types) learn each user's hours, tenants\n\
+         and volumes, and raise nothing. Tuesday and Wednesday of the second week carry the\n\
+         incidents, next to look-alikes that must stay below medium. Replay it with `--state DIR`\n\
+         to keep what was learned for the next run.\n\n\
+         | lines | kind | user | must raise | detail |\n|---|---|---|---|---|\n"
+    );
+    for p in &s.plants {
+        let rules: Vec<String> = p.rules.iter().map(|r| format!("`{r}`")).collect();
+        let must = if p.incident {
+            rules.join(", ")
+        } else {
+            "nothing at medium or above".to_owned()
+        };
+        let _ = writeln!(
+            r,
+            "| {}–{} | `{}` | {} | {must} | {} |",
+            p.first_line, p.last_line, p.kind, p.user, p.detail
+        );
     }
 }
 
@@ -304,7 +406,9 @@ fn readme(samples: &[(Sample, Vec<u8>, Vec<Planted>)]) -> String {
         );
     }
     r.push_str(
-        "\nOnly `bulk-read-document-database` is an agreed rule id; the others are proposals.\n\
+        "\n`staff-off-hours-access` and `replication-by-new-user` compare with a learned baseline: on\n\
+         these one-day files they fire only when picket learned the actors before (a week of their\n\
+         traffic, or `--state` from an earlier replay); `access-10days.log.gz` below shows them.\n\
          PI should raise `pi-*` alerts in the field listed (`db.doc_id`, `url.path`, `url.query`,\n\
          `http.request.referrer`).\n\n\
          ## What should stay quiet\n\n\

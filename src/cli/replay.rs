@@ -24,6 +24,14 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
     let pi = setup::pi_config(&cfg, a.state.as_deref())?;
     let metrics = Metrics::new();
     let mut pipeline = setup::pipeline(&cfg, Mode::Detect, rules, &pi, a.common.threads, metrics)?;
+    if let Some(dir) = &a.state {
+        // Saved at the end of the run; loaded now so learning resumes.
+        for note in pipeline.use_state_dir(dir, None) {
+            if !a.quiet || !note.ends_with(&dir.display().to_string()) {
+                eprintln!("picket: {note}");
+            }
+        }
+    }
 
     let mut input_errors: Vec<String> = Vec::new();
     let mut inputs = Vec::new();

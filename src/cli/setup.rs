@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use picket::alert::Suppressor;
 use picket::config::ConfigFile;
 use picket::detect::Detector;
-use picket::detect::correlation::DropReason;
+use picket::detect::correlation::{BusinessHours, DropReason};
 use picket::detect::pi::{Category, PiConfig, PiScanner};
 use picket::detect::rule::{RuleOptions, RuleSet};
 use picket::enrich::Enricher;
@@ -79,9 +79,14 @@ pub fn pipeline(
     }
     let detector = Detector::new(Arc::new(rules), Some(Arc::new(PiScanner::new(pi))));
     let stages = Stages::new(mode, enricher, detector, cfg.limits.max_line_bytes);
+    let mut settings = cfg.correlation.settings();
+    settings.business_hours = BusinessHours::parse(&cfg.staff.business_hours, &cfg.staff.timezone)
+        .map_err(anyhow::Error::msg)
+        .context("config")?;
     let mut b = PipelineBuilder::default()
         .queue(cfg.limits.queue_chunks)
-        .correlation(cfg.correlation.settings());
+        .correlation(settings)
+        .baseline_key(pi.fingerprint_key.clone());
     if let Some(n) = threads {
         b = b.threads(n);
     }

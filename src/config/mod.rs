@@ -135,6 +135,7 @@ impl CorrelationConfig {
             lateness_ns: self.lateness.as_nanos_i64(),
             max_groups: self.max_groups.max(1),
             max_entries: self.max_events_per_group.max(1),
+            ..CorrelationSettings::default()
         }
     }
 }

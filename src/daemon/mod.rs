@@ -301,6 +301,16 @@ pub fn run(
         path: state_dir.display().to_string(),
         source,
     })?;
+    // Baselines (perhaps learned by `replay --state` on archives) resume
+    // here; saved every minute at most, and at every stop and reload.
+    let every = config
+        .state
+        .checkpoint_interval
+        .0
+        .max(Duration::from_secs(60));
+    for note in pipeline.use_state_dir(&state_dir, Some(every)) {
+        crate::info!("{note}");
+    }
     let metrics = pipeline.metrics().clone();
     for op in ["load", "write"] {
         metrics.checkpoint_errors.with_label_values(&[op]); // exported at 0

@@ -54,6 +54,7 @@ mod line;
 mod pi;
 mod pi_values;
 mod rng;
+mod scenario;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -65,6 +66,7 @@ mod web;
 mod world;
 
 pub use config::GeneratorConfig;
+pub use scenario::{SCENARIO_START, Scenario, ScenarioPlant, behaviour_scenario};
 pub use truth::{
     BenignKind, Encoding, GeneratedStats, IncidentKind, PlantKind, Planted, generate_to_path,
     generate_to_path_with_truth, parse_size, write_truth,

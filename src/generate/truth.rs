@@ -90,8 +90,8 @@ impl IncidentKind {
     pub const fn rule_id(self) -> &'static str {
         match self {
             IncidentKind::BulkRead => "bulk-read-document-database",
-            IncidentKind::OffHoursStaffAccess => "staff-off-hours-customer-access",
-            IncidentKind::ExternalReplication => "replication-to-external-target",
+            IncidentKind::OffHoursStaffAccess => "staff-off-hours-access",
+            IncidentKind::ExternalReplication => "replication-by-new-user",
             IncidentKind::MassDeletion => "mass-document-deletion",
             IncidentKind::Enumeration => "document-enumeration",
             IncidentKind::FailedLogins => "login-brute-force",

@@ -25,15 +25,16 @@ pub use stats::{ChunkStats, ERROR_SAMPLES, ErrorSample, InputSummary, Summary};
 pub use worker::{ChunkOutput, Mode, Stages, WorkerScratch, process_chunk};
 
 use crate::alert::{Alert, Suppressor};
-use crate::detect::correlation::{CorrelationEngine, CorrelationSettings};
+use crate::detect::correlation::{Baselines, CorrelationEngine, CorrelationSettings};
 use crate::sink::{Sink, SinkError};
 use crate::source::{Chunk, FileInfo};
 use crate::telemetry::Metrics;
 use crossbeam_channel::{Receiver, Sender, bounded};
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Told when input offsets are fully processed and delivered.
 pub trait AckListener {
@@ -122,6 +123,7 @@ pub struct PipelineBuilder {
     threads: usize,
     queue: usize,
     correlation: CorrelationSettings,
+    baseline_key: Option<Vec<u8>>,
 }
 
 impl Default for PipelineBuilder {
@@ -130,6 +132,7 @@ impl Default for PipelineBuilder {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             queue: 16,
             correlation: CorrelationSettings::default(),
+            baseline_key: None,
         }
     }
 }
@@ -153,17 +156,41 @@ impl PipelineBuilder {
         self
     }
 
+    /// The key for the fingerprints that name baseline entities in the
+    /// state directory: the PI fingerprint key (SPEC §4).
+    pub fn baseline_key(mut self, key: Vec<u8>) -> Self {
+        self.baseline_key = Some(key);
+        self
+    }
+
     /// Freezes the configuration with its stages, metrics and suppression.
     pub fn build(self, stages: Stages, metrics: Metrics, suppressor: Suppressor) -> Pipeline {
-        let correlation = CorrelationEngine::new(stages.detector.rules_arc(), self.correlation);
+        let correlation = self.engine(&stages);
         Pipeline {
             cfg: self,
             stages: Arc::new(stages),
             metrics,
             suppressor,
             correlation,
+            persist: None,
         }
     }
+
+    fn engine(&self, stages: &Stages) -> CorrelationEngine {
+        let mut e = CorrelationEngine::new(stages.detector.rules_arc(), self.correlation);
+        if let Some(k) = &self.baseline_key {
+            e.set_key(k);
+        }
+        e
+    }
+}
+
+/// Where learned baselines are saved, and how often.
+#[derive(Debug)]
+struct Persist {
+    dir: PathBuf,
+    every: Option<Duration>,
+    saved_at: Instant,
 }
 
 /// A configured engine, ready to run producers through.
@@ -174,6 +201,7 @@ pub struct Pipeline {
     metrics: Metrics,
     suppressor: Suppressor,
     correlation: CorrelationEngine,
+    persist: Option<Persist>,
 }
 
 /// Where a run's results go.
@@ -206,9 +234,63 @@ impl Pipeline {
         // Correlation windows refer to rules by their number in the old
         // set: a reload starts them afresh (the run that just ended has
         // flushed what was pending).
-        self.correlation =
-            CorrelationEngine::new(stages.detector.rules_arc(), self.cfg.correlation);
+        // Baselines are keyed by rule id, not number: they carry over.
+        let learned = self.correlation.baselines();
+        self.correlation = self.cfg.engine(&stages);
+        for note in self.correlation.restore(learned) {
+            crate::warn!("reload: {note}");
+        }
         self.stages = Arc::new(stages);
+    }
+
+    /// Loads the learned baselines from `dir` (`--state`, `state.dir`) and
+    /// saves them there at the end of every run and, with `every`, that
+    /// often while running. Returns what to report: how much was loaded,
+    /// or why nothing was (a corrupt or unknown file is not an error: it is
+    /// reported and picket learns afresh).
+    pub fn use_state_dir(&mut self, dir: &Path, every: Option<Duration>) -> Vec<String> {
+        let mut notes = Vec::new();
+        match Baselines::load(dir) {
+            Ok(None) => {}
+            Ok(Some(b)) => {
+                let n = b.entities();
+                notes.extend(self.correlation.restore(b));
+                notes.push(format!(
+                    "{} baseline entities loaded from {}",
+                    self.correlation.baseline_entities().min(n),
+                    dir.display()
+                ));
+            }
+            Err(e) => notes.push(e.to_string()),
+        }
+        self.persist = Some(Persist {
+            dir: dir.to_path_buf(),
+            every,
+            saved_at: Instant::now(),
+        });
+        notes
+    }
+
+    /// The learned baselines now.
+    pub fn baselines(&self) -> Baselines {
+        self.correlation.baselines()
+    }
+
+    /// Saves the baselines if a state directory is set and, unless `force`,
+    /// the save interval has passed. Failures are logged, not fatal: the
+    /// next save tries again.
+    fn save_baselines(&mut self, force: bool) {
+        let Some(p) = &mut self.persist else {
+            return;
+        };
+        let due = force || p.every.is_some_and(|e| p.saved_at.elapsed() >= e);
+        if !due {
+            return;
+        }
+        p.saved_at = Instant::now();
+        if let Err(e) = self.correlation.baselines().save(&p.dir) {
+            crate::warn!("{e}");
+        }
     }
 
     /// Runs `producer` (on its own thread) through the workers and delivers
@@ -291,7 +373,6 @@ impl Pipeline {
             pending.insert(o.seq, o);
             while let Some(mut o) = pending.remove(&next) {
                 next += 1;
-                self.count(&o, &mut summary);
                 let mut alerts = std::mem::take(&mut o.alerts);
                 for obs in o.observations.drain(..) {
                     self.correlation.feed(obs, &mut alerts);
@@ -303,9 +384,13 @@ impl Pipeline {
                 self.metrics
                     .pipeline_latency
                     .observe(o.read_at.elapsed().as_secs_f64());
+                // Counted once the chunk is done, so a scrape that sees its
+                // lines also sees its latency and alerts.
+                self.count(&o, &mut summary);
                 acks.delivered_at(&o.file, o.end_offset, o.next_line, o.last);
                 observer.chunk_done(&o, delivered);
                 let _ = pool.try_send(std::mem::take(&mut o.buffer));
+                self.save_baselines(false);
             }
         }
         // End of input: windows still waiting for the watermark close now.
@@ -319,6 +404,7 @@ impl Pipeline {
             w.flush().map_err(PipelineError::Output)?;
         }
         summary.suppressed = self.suppressor.total_suppressed();
+        self.save_baselines(true);
         Ok(summary)
     }
 
@@ -377,6 +463,9 @@ impl Pipeline {
             m.state_entities
                 .with_label_values(&["correlation"])
                 .set(i64::try_from(self.correlation.groups()).unwrap_or(i64::MAX));
+            m.state_entities
+                .with_label_values(&["baseline"])
+                .set(i64::try_from(self.correlation.baseline_entities()).unwrap_or(i64::MAX));
         }
         Ok(batch.len())
     }

@@ -1,6 +1,9 @@
 //! The stateful half: reorder by event time, group windows, alerts.
 
 use super::Observation;
+use super::baseline::BusinessHours;
+use super::behave::{EntityKey, Learned};
+use super::persist::RuleBaseline;
 use super::plan::{CorrelationPlan, CorrelationRule, MAX_CHAIN};
 use super::window::{Entry, Window};
 use crate::alert::{Alert, AlertKind, Window as AlertWindow};
@@ -24,6 +27,8 @@ pub struct CorrelationSettings {
     /// Most events kept in one group's window; beyond it the oldest are
     /// dropped (counted as `truncated`; counts may then be low).
     pub max_entries: usize,
+    /// Business hours for `off_hours` rules (SPEC §5 `staff`).
+    pub business_hours: BusinessHours,
 }
 
 impl Default for CorrelationSettings {
@@ -32,6 +37,7 @@ impl Default for CorrelationSettings {
             lateness_ns: 30 * Timestamp::NANOS_PER_SEC,
             max_groups: 10_000,
             max_entries: 10_000,
+            business_hours: BusinessHours::default(),
         }
     }
 }
@@ -115,8 +121,8 @@ impl RuleState {
 
 /// Counts since the last [`CorrelationEngine::drain_counts`], per rule.
 #[derive(Debug, Default, Clone)]
-struct Counts {
-    evicted: u64,
+pub(super) struct Counts {
+    pub(super) evicted: u64,
     dropped: BTreeMap<DropReason, u64>,
 }
 
@@ -124,21 +130,38 @@ struct Counts {
 /// the collector thread, in input order; emits correlation alerts.
 #[derive(Debug)]
 pub struct CorrelationEngine {
-    rules: Arc<RuleSet>,
-    settings: CorrelationSettings,
+    pub(super) rules: Arc<RuleSet>,
+    pub(super) settings: CorrelationSettings,
     pending: BinaryHeap<Reverse<Pending>>,
-    seq: u64,
+    pub(super) seq: u64,
     newest: Option<i64>,
     released: Option<i64>,
     state: Vec<RuleState>,
-    counts: Vec<Counts>,
+    pub(super) counts: Vec<Counts>,
+    /// Per correlation: the entities of a baseline type (`None` otherwise).
+    pub(super) learned: Vec<Option<Learned>>,
+    /// Keys entity and term fingerprints (see [`EntityKey`]).
+    pub(super) entity_key: EntityKey,
+    /// Restored baselines of rules not loaded in this run, saved again.
+    pub(super) orphans: BTreeMap<String, RuleBaseline>,
 }
 
 impl CorrelationEngine {
     /// An engine for the correlations of a rule set.
     pub fn new(rules: Arc<RuleSet>, settings: CorrelationSettings) -> Self {
         let n = rules.correlations().rules().len();
+        let learned = rules
+            .correlations()
+            .rules()
+            .iter()
+            .map(|r| r.kind.is_behavioural().then(Learned::default))
+            .collect();
         CorrelationEngine {
+            learned,
+            // Replaced by the configured key (`set_key`) in real runs;
+            // tests and `rules test` keep no state, so any key does.
+            entity_key: EntityKey::new(b"picket"),
+            orphans: BTreeMap::new(),
             rules,
             settings,
             pending: BinaryHeap::new(),
@@ -148,6 +171,13 @@ impl CorrelationEngine {
             state: (0..n).map(|_| RuleState::default()).collect(),
             counts: vec![Counts::default(); n],
         }
+    }
+
+    /// Keys the fingerprints that name baseline entities and terms: the
+    /// PI fingerprint key (SPEC §4), so state files are as safe as alerts.
+    /// Call before [`CorrelationEngine::restore`].
+    pub fn set_key(&mut self, fingerprint_key: &[u8]) {
+        self.entity_key = EntityKey::new(fingerprint_key);
     }
 
     /// Whether the rule set has correlations at all (if not, feeding is a no-op).
@@ -280,6 +310,12 @@ impl CorrelationEngine {
             return;
         };
         if rule.kind.has_field() && tv.value.is_none() {
+            return;
+        }
+        if rule.kind.is_behavioural() {
+            // Baseline types keep per-entity models, not windows, and are
+            // not chained into other correlations.
+            self.behave(c as usize, rule, tv, obs, t, out);
             return;
         }
         self.seq += 1;

@@ -27,14 +27,21 @@
 //!
 //! [`RuleSet`]: crate::detect::rule::RuleSet
 
+mod baseline;
+mod behave;
 mod engine;
+mod persist;
 mod plan;
 mod window;
 
 #[cfg(test)]
+mod behave_tests;
+#[cfg(test)]
 mod tests;
 
+pub use baseline::{BehaviourParams, BusinessHours, Measure};
 pub use engine::{CorrelationEngine, CorrelationSettings, DropReason};
+pub use persist::{BASELINE_FILE, BaselineError, Baselines};
 pub(crate) use plan::CorrelationDef;
 pub use plan::{CorrelationPlan, CorrelationRule, RuleRef, observe};
 
@@ -61,6 +68,18 @@ pub enum CorrelationKind {
     ValueAvg,
     /// A percentile (0–100) of the numeric `field` per group.
     ValuePercentile(f64),
+    /// picket extension: the first value of `field` for a group once the
+    /// group's learning period is over.
+    NewTerms,
+    /// picket extension: a window's volume well above the group's learned
+    /// baseline.
+    Anomaly(Measure),
+    /// picket extension: activity outside business hours at a time of day
+    /// or week the group's learned working-time profile says is unusual.
+    OffHours,
+    /// picket extension: a run of values of `field` whose trailing numbers
+    /// follow each other (`cust_0041`, `cust_0042`, …) within `timespan`.
+    Sequential,
 }
 
 impl CorrelationKind {
@@ -74,6 +93,10 @@ impl CorrelationKind {
             CorrelationKind::ValueSum => "value_sum",
             CorrelationKind::ValueAvg => "value_avg",
             CorrelationKind::ValuePercentile(_) => "value_percentile",
+            CorrelationKind::NewTerms => "new_terms",
+            CorrelationKind::Anomaly(_) => "anomaly",
+            CorrelationKind::OffHours => "off_hours",
+            CorrelationKind::Sequential => "sequential",
         }
     }
 
@@ -84,12 +107,34 @@ impl CorrelationKind {
             CorrelationKind::EventCount
                 | CorrelationKind::Temporal
                 | CorrelationKind::TemporalOrdered
+                | CorrelationKind::OffHours
+                | CorrelationKind::Anomaly(Measure::Events)
         )
     }
 
     /// Whether the field is read as a number (sum, average, percentile).
     pub fn is_numeric(self) -> bool {
-        self.has_field() && self != CorrelationKind::ValueCount
+        matches!(
+            self,
+            CorrelationKind::ValueSum
+                | CorrelationKind::ValueAvg
+                | CorrelationKind::ValuePercentile(_)
+                | CorrelationKind::Anomaly(Measure::Sum)
+        )
+    }
+
+    /// Whether the type is one of picket's per-entity extensions (state
+    /// per entity rather than a window of events).
+    pub fn is_behavioural(self) -> bool {
+        self.is_learned() || self == CorrelationKind::Sequential
+    }
+
+    /// Whether the type learns a baseline (a learning period, persisted).
+    pub fn is_learned(self) -> bool {
+        matches!(
+            self,
+            CorrelationKind::NewTerms | CorrelationKind::Anomaly(_) | CorrelationKind::OffHours
+        )
     }
 }
 
@@ -176,6 +221,8 @@ pub(crate) struct TapValue {
     pub key: Box<[Option<Box<str>>]>,
     /// The aggregated field's value, for the `value_*` types.
     pub value: Option<ObsValue>,
+    /// `new_terms`: the field's text, so the alert can name the new term.
+    pub text: Option<Box<str>>,
 }
 
 /// An event that matched a base rule referred to by a correlation, as the

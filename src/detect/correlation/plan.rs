@@ -8,7 +8,7 @@
 //! resolved for the referring rule, names resolved in the detection rule's
 //! taxonomy) and the aggregated field to extract from the event.
 
-use super::{CorrelationKind, ObsValue, Observation, TapValue, Threshold};
+use super::{BehaviourParams, CorrelationKind, ObsValue, Observation, TapValue, Threshold};
 use crate::alert::{LogRef, RuleInfo};
 use crate::detect::rule::{CompiledRule, RuleError, RuleSource};
 use crate::detect::rule::{FieldRef, Taxonomy, resolve_field};
@@ -38,6 +38,7 @@ pub(crate) struct CorrelationDef {
     pub timespan_ns: i64,
     pub threshold: Threshold,
     pub generate: bool,
+    pub behaviour: BehaviourParams,
     pub examples: Option<crate::detect::rule::CorrelationExamples>,
 }
 
@@ -73,6 +74,8 @@ pub struct CorrelationRule {
     pub threshold: Threshold,
     /// `generate`: whether the referred rules raise their own alerts too.
     pub generate: bool,
+    /// Tunables of the baseline types (`x-picket-*`).
+    pub behaviour: BehaviourParams,
     /// Whether this correlation raises alerts (false when it is only a
     /// step of a chain whose outer rule does not `generate`).
     pub emits: bool,
@@ -98,6 +101,8 @@ pub(crate) struct Tap {
     pub value: Option<FieldRef>,
     /// Read the value as a number (sum, average, percentile).
     pub numeric: bool,
+    /// Keep the value's text too (`new_terms` names the new term).
+    pub text: bool,
 }
 
 /// Every correlation of a rule set, resolved, with the taps of each
@@ -244,6 +249,7 @@ impl CorrelationPlan {
                 timespan_ns: d.timespan_ns,
                 threshold: d.threshold,
                 generate: d.generate,
+                behaviour: d.behaviour,
                 emits: true,
                 examples: d.examples,
                 ref_names: d.refs,
@@ -332,6 +338,10 @@ impl CorrelationPlan {
                         .as_deref()
                         .map(|f| field_for(&cr.aliases, f, &via, taxonomy)),
                     numeric: cr.kind.is_numeric(),
+                    text: matches!(
+                        cr.kind,
+                        CorrelationKind::NewTerms | CorrelationKind::Sequential
+                    ),
                 });
                 for &(p, ps) in parents.get(c as usize).into_iter().flatten() {
                     queue.push((p, ps, false));
@@ -403,6 +413,14 @@ pub fn observe(
     let taps = taps
         .iter()
         .map(|t| TapValue {
+            text: if t.text {
+                t.value
+                    .as_ref()
+                    .and_then(|f| f.get(event))
+                    .map(|v| v.to_string().into_boxed_str())
+            } else {
+                None
+            },
             key: t
                 .key
                 .iter()

@@ -151,6 +151,13 @@ impl Window {
                 v.sort_by(f64::total_cmp);
                 percentile(&v, p)?
             }
+            // Baseline types keep no window (see `baseline.rs`).
+            CorrelationKind::NewTerms
+            | CorrelationKind::Anomaly(_)
+            | CorrelationKind::OffHours
+            | CorrelationKind::Sequential => {
+                return None;
+            }
         })
     }
 }

@@ -7,14 +7,15 @@ use super::error::RuleError;
 use super::examples::CorrelationExamples;
 use super::spec::{CorrelationConditionSpec, RuleDoc, Scalar};
 use crate::alert::RuleInfo;
-use crate::detect::correlation::{CorrelationDef, CorrelationKind, Op, Threshold};
+use crate::detect::correlation::{
+    BehaviourParams, CorrelationDef, CorrelationKind, Measure, Op, Threshold,
+};
 use crate::event::Timestamp;
 use serde_saphyr::{Location, Spanned};
 use std::sync::Arc;
 
 /// The correlation types, for error messages.
-const TYPES: &str =
-    "event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile";
+const TYPES: &str = "event_count, value_count, temporal, temporal_ordered, value_sum, value_avg, value_percentile; picket extensions: new_terms, anomaly, off_hours, sequential";
 
 /// Longest timespan accepted (a year): windows longer than this are a
 /// mistake, and this keeps nanosecond arithmetic far from overflow.
@@ -76,6 +77,27 @@ pub(crate) fn compile_correlation(
             .map_err(|m| errs.push(loc.err(&k.referenced, m)))
             .ok(),
     };
+    let kind = match (kind, &c.measure) {
+        (Some(CorrelationKind::Anomaly(_)), Some(m)) => match Measure::parse(&m.value) {
+            Some(m) => Some(CorrelationKind::Anomaly(m)),
+            None => {
+                errs.push(loc.err(
+                    &m.referenced,
+                    "`x-picket-measure` is `events`, `distinct` or `sum`",
+                ));
+                None
+            }
+        },
+        (k, Some(m)) if !matches!(k, Some(CorrelationKind::Anomaly(_))) => {
+            errs.push(loc.err(
+                &m.referenced,
+                "`x-picket-measure` only applies to `anomaly`",
+            ));
+            k
+        }
+        (k, _) => k,
+    };
+    let behaviour = behaviour(c, kind, loc, &mut errs);
     let (refs, refs_at) = match &c.rules {
         Some(r) if !r.value.0.is_empty() => (r.value.0.clone(), r.referenced),
         Some(r) => {
@@ -93,6 +115,15 @@ pub(crate) fn compile_correlation(
         .map(|g| g.value.0.clone())
         .unwrap_or_default();
     let timespan_ns = match &c.timespan {
+        // `new_terms`: how long a term stays known (default: for ever);
+        // `off_hours` has no window.
+        None if matches!(
+            kind,
+            Some(CorrelationKind::NewTerms | CorrelationKind::OffHours)
+        ) =>
+        {
+            0
+        }
         None => {
             errs.push(loc.err(&cat, "`correlation` has no `timespan` (e.g. `5m`)"));
             0
@@ -142,8 +173,59 @@ pub(crate) fn compile_correlation(
         timespan_ns,
         threshold,
         generate,
+        behaviour,
         examples,
     })
+}
+
+/// The `x-picket-*` tunables of the baseline types.
+fn behaviour(
+    c: &super::spec::CorrelationSpec,
+    kind: Option<CorrelationKind>,
+    loc: &Locator<'_>,
+    errs: &mut Vec<RuleError>,
+) -> BehaviourParams {
+    let mut p = BehaviourParams::default();
+    let behavioural = kind.is_none_or(CorrelationKind::is_learned);
+    let only = |at: &Location, what: &str, applies: bool, errs: &mut Vec<RuleError>| {
+        if !applies {
+            errs.push(loc.err(
+                at,
+                format!("`{what}` does not apply to this correlation type"),
+            ));
+        }
+    };
+    if let Some(l) = &c.learning {
+        only(&l.referenced, "x-picket-learning", behavioural, errs);
+        match timespan(&l.value) {
+            Ok(ns) => p.learning_ns = ns,
+            Err(m) => errs.push(loc.err(&l.referenced, m)),
+        }
+    }
+    let anomaly = kind.is_none_or(|k| matches!(k, CorrelationKind::Anomaly(_)));
+    let off_hours = kind.is_none_or(|k| k == CorrelationKind::OffHours);
+    if let Some(s) = &c.sensitivity {
+        only(&s.referenced, "x-picket-sensitivity", anomaly, errs);
+        if !(s.value.is_finite() && s.value > 0.0) {
+            errs.push(loc.err(&s.referenced, "`x-picket-sensitivity` must be above 0"));
+        }
+        p.sensitivity = s.value;
+    }
+    if let Some(h) = &c.half_life {
+        only(&h.referenced, "x-picket-half-life", off_hours, errs);
+        match timespan(&h.value) {
+            Ok(ns) => p.half_life_ns = ns,
+            Err(m) => errs.push(loc.err(&h.referenced, m)),
+        }
+    }
+    if let Some(m) = &c.min_share {
+        only(&m.referenced, "x-picket-min-share", off_hours, errs);
+        if !(0.0..1.0).contains(&m.value) {
+            errs.push(loc.err(&m.referenced, "`x-picket-min-share` must be in [0, 1)"));
+        }
+        p.min_share = m.value;
+    }
+    p
 }
 
 fn kind(name: &str, cond: Option<&CorrelationConditionSpec>) -> Result<CorrelationKind, String> {
@@ -161,6 +243,10 @@ fn kind(name: &str, cond: Option<&CorrelationConditionSpec>) -> Result<Correlati
             }
             CorrelationKind::ValuePercentile(p)
         }
+        "new_terms" => CorrelationKind::NewTerms,
+        "anomaly" => CorrelationKind::Anomaly(Measure::Events),
+        "off_hours" => CorrelationKind::OffHours,
+        "sequential" => CorrelationKind::Sequential,
         other => return Err(format!("unknown correlation type `{other}` ({TYPES})")),
     })
 }
@@ -207,6 +293,14 @@ fn condition(
         CorrelationKind::Temporal | CorrelationKind::TemporalOrdered
     );
     let Some(spec) = spec else {
+        // Baseline types alert against what they learned; a condition is
+        // optional (`anomaly`: a minimum) or has only the field.
+        if matches!(
+            kind,
+            CorrelationKind::OffHours | CorrelationKind::Anomaly(Measure::Events)
+        ) {
+            return (Threshold(Vec::new()), None);
+        }
         if temporal {
             // Sigma: "All events defined by the rules referred … must occur".
             return (Threshold(vec![(Op::Gte, n_refs as f64)]), None);
@@ -230,7 +324,7 @@ fn condition(
     .into_iter()
     .filter_map(|(op, v)| v.map(|v| (op, v)))
     .collect();
-    if ops.is_empty() {
+    if ops.is_empty() && (!kind.is_behavioural() || kind == CorrelationKind::Sequential) {
         errs.push(loc.err(
             &at,
             "the condition needs a comparison: gt, gte, lt, lte, eq or neq",
@@ -238,6 +332,12 @@ fn condition(
     }
     if ops.iter().any(|(_, v)| !v.is_finite()) {
         errs.push(loc.err(&at, "condition values must be finite numbers"));
+    }
+    if !ops.is_empty() && matches!(kind, CorrelationKind::NewTerms | CorrelationKind::OffHours) {
+        errs.push(loc.err(
+            &at,
+            format!("`{}` takes no comparison in its condition", kind.name()),
+        ));
     }
     if c.percentile.is_some() && !matches!(kind, CorrelationKind::ValuePercentile(_)) {
         errs.push(loc.err(&at, "`percentile` only applies to `value_percentile`"));

@@ -204,6 +204,21 @@ pub(crate) struct CorrelationSpec {
     >,
     /// See [`RuleDoc::generate`].
     pub generate: Option<Spanned<bool>>,
+    /// picket extension, `anomaly`: `events`, `distinct` or `sum`.
+    #[serde(rename = "x-picket-measure")]
+    pub measure: Option<Spanned<String>>,
+    /// picket extension: learning period per entity (a timespan).
+    #[serde(rename = "x-picket-learning")]
+    pub learning: Option<Spanned<Scalar>>,
+    /// picket extension, `anomaly`: spreads above the baseline.
+    #[serde(rename = "x-picket-sensitivity")]
+    pub sensitivity: Option<Spanned<f64>>,
+    /// picket extension, `off_hours`: half-life of the profile (a timespan).
+    #[serde(rename = "x-picket-half-life")]
+    pub half_life: Option<Spanned<Scalar>>,
+    /// picket extension, `off_hours`: share under which a time is unusual.
+    #[serde(rename = "x-picket-min-share")]
+    pub min_share: Option<Spanned<f64>>,
 }
 
 /// `correlation.condition`: comparisons that must all hold, the `field` of

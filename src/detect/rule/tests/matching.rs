@@ -583,10 +583,11 @@ fn keywords_in_slices_and_numbers() {
     let target = "/acme_users/jane_doc?include_docs=true";
     let mut ev = crate::event::Event::new(Format::Json, Default::default());
     ev.set_str(Field::UrlOriginal, target);
-    ev.set_str(Field::UrlPath, &target[..20]);
-    ev.set_str(Field::UrlQuery, &target[21..]);
-    ev.set_str(Field::DbName, &target[1..11]);
-    ev.set_str(Field::DbDocId, &target[12..20]);
+    let part = |r: std::ops::Range<usize>| target.get(r).unwrap_or_default();
+    ev.set_str(Field::UrlPath, part(0..20));
+    ev.set_str(Field::UrlQuery, part(21..target.len()));
+    ev.set_str(Field::DbName, part(1..11));
+    ev.set_str(Field::DbDocId, part(12..20));
     ev.set(Field::HttpResponseStatusCode, Value::Int(404));
     for (detection, hit) in [
         ("keywords:\n  - 'include_docs'\ncondition: keywords", true),
