@@ -119,9 +119,12 @@ fn latency_at_ten_thousand_lines_per_second() {
         }
         let first = tick * per_tick + 1;
         let s: String = (first..first + per_tick).map(line).collect();
+        // The clock is read before the write: the daemon may see the bytes
+        // before write() returns.
+        let t = now_ns();
         f.write_all(s.as_bytes()).unwrap();
         offset += s.len() as u64;
-        writes.push((offset, first, first + per_tick - 1, now_ns()));
+        writes.push((offset, first, first + per_tick - 1, t));
     }
     let total = SECONDS * RATE;
     wait_for("everything acknowledged", Duration::from_secs(60), || {
