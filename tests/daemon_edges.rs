@@ -218,3 +218,29 @@ fn startup_errors_exit_1_with_a_message() {
         assert!(err.contains(expect), "{what}: {err}");
     }
 }
+
+#[test]
+fn a_missing_source_directory_makes_healthz_unhealthy_until_it_appears() {
+    let td = tempdir();
+    let dir = td.path();
+    // logs/ does not exist yet.
+    let cfg = config(dir, "", "");
+    let d = Daemon::start(&cfg, &[]);
+    wait_for("/healthz to say 503", Duration::from_secs(20), || {
+        d.get("/healthz").0 == 503
+    });
+    let body = d.get("/healthz").1;
+    assert!(
+        body.contains("source/app") && body.contains("cannot list"),
+        "{body}"
+    );
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/app.log"), line(1)).unwrap();
+    wait_for("healthy again", Duration::from_secs(20), || {
+        d.get("/healthz").0 == 200
+    });
+    wait_for("the file read", Duration::from_secs(20), || {
+        lines(&d) == 1.0
+    });
+    d.stop();
+}

@@ -460,17 +460,6 @@ impl Tailer {
                 .set(files[i]);
         }
     }
-
-    /// Files being read: (path, offset) in reading order (tests, debugging).
-    pub fn positions(&self) -> Vec<(PathBuf, u64)> {
-        self.files
-            .iter()
-            .filter_map(|t| match &t.state {
-                State::Reading(r) => Some((t.path.clone(), r.reader.offset())),
-                _ => None,
-            })
-            .collect()
-    }
 }
 
 /// The format of a file from its first bytes (complete lines only).
