@@ -29,8 +29,8 @@ fn stdout_lines(o: &Output) -> Vec<serde_json::Value> {
 const LOG: &str = r#"203.0.113.9 - app-7 [02/Mar/2026:08:00:01 +0000] "GET /acme_customers/_all_docs?include_docs=true HTTP/1.1" 200 183422 "-" "python-requests/2.31.0"
 198.51.100.4 - web-1 [02/Mar/2026:08:00:02 +0000] "GET /acme_orders/order:2026-000123 HTTP/1.1" 200 512 "-" "Mozilla/5.0"
 this is not an access log line
-2001:db8::7 - support-bob [02/Mar/2026:08:00:03 +0000] "POST /globex_customers/_find HTTP/1.1" 200 9000 "-" "curl/8.5.0"
-198.51.100.4 - - [02/Mar/2026:08:00:04 +0000] "GET / HTTP/1.1" 999 1 "-" "x"
+2001:db8::7 - support-bob [02/Mar/2026:08:00:03 +0000] "POST /globex_customers/_find?limit=50000 HTTP/1.1" 200 9000 "-" "curl/8.5.0"
+198.51.100.4 - - [02/Mar/2026:08:00:04 +0000] "GET / HTTP/1.1" 2x0 1 "-" "x"
 "#;
 
 fn write_log(dir: &Path, name: &str, data: &[u8]) -> PathBuf {

@@ -2,6 +2,7 @@
 //! oversized lines, compressed rotated files, an unhealthy sink on
 //! `/healthz`, and startup errors.
 
+#[path = "daemon_support/mod.rs"]
 mod common;
 
 use common::*;

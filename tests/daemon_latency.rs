@@ -8,6 +8,7 @@
 //! cargo test --release --test daemon_latency -- --ignored --nocapture
 //! ```
 
+#[path = "daemon_support/mod.rs"]
 mod common;
 
 use common::*;

@@ -4,6 +4,7 @@
 //! prometheus come from Debian's `prometheus` package; without them the
 //! tests say SKIPPED.
 
+#[path = "daemon_support/mod.rs"]
 mod common;
 
 use common::*;

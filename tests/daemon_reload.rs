@@ -3,6 +3,7 @@
 //! one is applied. Also: SIGTERM exits 0 with a final checkpoint, and a
 //! restart reads nothing twice.
 
+#[path = "daemon_support/mod.rs"]
 mod common;
 
 use common::*;

@@ -9,6 +9,7 @@
 //! alerts on every line, which needs the rule engine and the combined
 //! parser (placeholders until merged; the test says SKIPPED until then).
 
+#[path = "daemon_support/mod.rs"]
 mod common;
 
 use common::server::{Phase, Receiver};

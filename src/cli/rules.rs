@@ -3,25 +3,35 @@
 use super::args::RulesCommand;
 use super::setup;
 use anyhow::Result;
+use picket::detect::rule::{RuleSet, check};
+use picket::detect::run_rule_examples;
 use std::process::ExitCode;
 
 /// Runs a rules command.
 pub fn run(c: RulesCommand) -> Result<ExitCode> {
     match c {
-        RulesCommand::Check { paths } => match picket::detect::rule::RuleSet::load(&paths, false) {
-            Ok(set) => {
-                println!("{} rule(s) OK", set.rules().len());
-                Ok(ExitCode::SUCCESS)
+        RulesCommand::Check { paths } => {
+            let errors = check(&paths);
+            for e in &errors {
+                println!("{e}");
             }
-            Err(errors) => {
-                for e in &errors {
-                    println!("{e}");
-                }
+            if errors.is_empty() {
+                let n = RuleSet::load(&paths, false).map_or(0, |s| s.rules().len());
+                eprintln!("picket: {n} rule(s) OK");
+                Ok(ExitCode::SUCCESS)
+            } else {
+                eprintln!("picket: {} error(s)", errors.len());
                 Ok(ExitCode::from(1))
             }
-        },
-        RulesCommand::Test { .. } => {
-            anyhow::bail!("`rules test` is not available in this build yet")
+        }
+        RulesCommand::Test { paths } => {
+            let report = run_rule_examples(&paths, false);
+            print!("{report}");
+            Ok(if report.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         RulesCommand::List { paths } => {
             let set = setup::load_rules(&paths, paths.is_empty())?;

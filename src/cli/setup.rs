@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use picket::alert::Suppressor;
 use picket::config::ConfigFile;
 use picket::detect::Detector;
-use picket::detect::pi::{PiConfig, PiScanner};
+use picket::detect::pi::{Category, PiConfig, PiScanner};
 use picket::detect::rule::RuleSet;
 use picket::enrich::Enricher;
 use picket::pipeline::{Mode, Pipeline, PipelineBuilder, Stages};
@@ -34,10 +34,18 @@ pub fn load_rules(paths: &[PathBuf], builtin: bool) -> Result<RuleSet> {
 pub fn pi_config(cfg: &ConfigFile, state_dir: Option<&Path>) -> Result<PiConfig> {
     let key = picket::state::fingerprint_key(cfg.privacy.fingerprint_key.as_deref(), state_dir)
         .context("fingerprint key")?;
-    Ok(PiConfig {
-        fingerprint_key: key,
-        reveal: cfg.privacy.reveal,
-    })
+    let mut pi = PiConfig::new(key);
+    pi.reveal = cfg.privacy.reveal;
+    if let Some(names) = &cfg.privacy.categories {
+        pi.enabled = names
+            .iter()
+            .map(|n| {
+                n.parse::<Category>()
+                    .map_err(|_| anyhow::anyhow!("privacy.categories: unknown category `{n}`"))
+            })
+            .collect::<Result<_>>()?;
+    }
+    Ok(pi)
 }
 
 /// Builds the pipeline for a run.

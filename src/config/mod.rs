@@ -73,6 +73,9 @@ pub struct PrivacyConfig {
     /// Write raw PI values into alerts (off by default; never do this in
     /// production).
     pub reveal: bool,
+    /// PI categories to detect (SPEC §4 names); all when absent, none when
+    /// empty.
+    pub categories: Option<Vec<String>>,
 }
 
 /// `[staff]`.

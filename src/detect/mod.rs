@@ -10,10 +10,11 @@ pub mod pi;
 pub mod rule;
 
 use crate::alert::{Alert, AlertKind, LogRef};
-use crate::event::Event;
+use crate::event::{Event, Value};
 use crate::source::FileInfo;
 use pi::{PiFinding, PiScanner, PiScratch};
 use rule::{RuleScratch, RuleSet};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The per-event detectors: PI scanning, then rule matching.
@@ -54,12 +55,15 @@ impl Detector {
         }
     }
 
-    /// Scans `ev` for PI, filling `ev.pi` (a no-op when PI detection is off).
+    /// Scans `ev` for PI, filling `ev.pi` (a no-op when PI detection is off),
+    /// and exposes the findings to rules as the list fields `pi.category`,
+    /// `pi.field` and `pi.key` (see `docs/RULES.md`).
     pub fn scan_pi(&self, ev: &mut Event<'_>, scratch: &mut DetectScratch) {
         if let Some(pi) = &self.pi {
             let mut found = std::mem::take(&mut ev.pi);
             pi.scan_event(ev, &mut scratch.pi, &mut found);
             ev.pi = found;
+            expose_pi_fields(ev);
         }
     }
 
@@ -97,6 +101,53 @@ impl Detector {
                 suppressed: 0,
             });
         }
+    }
+}
+
+/// Runs the examples of rule files (`picket rules test`): raw-line examples
+/// go through the pipeline's enrichment (default config) and PI scanning
+/// (a fixed test key) before the rules see them.
+pub fn run_rule_examples(
+    paths: &[std::path::PathBuf],
+    include_builtin: bool,
+) -> rule::ExamplesReport {
+    let cfg = crate::config::ConfigFile::default();
+    let enricher = crate::enrich::Enricher::from_config(&cfg).ok();
+    let pi = PiScanner::new(&pi::PiConfig::new(b"picket rules test".to_vec()));
+    let detector = Detector::new(Arc::new(RuleSet::default()), Some(Arc::new(pi)));
+    let mut scratch = detector.new_scratch();
+    let mut enrich_scratch = crate::enrich::EnrichScratch::default();
+    rule::run_examples_with(paths, include_builtin, &mut |ev| {
+        if let Some(e) = &enricher {
+            e.enrich(ev, &mut enrich_scratch);
+        }
+        detector.scan_pi(ev, &mut scratch);
+    })
+}
+
+/// Sets `pi.category`, `pi.field` and `pi.key` (distinct values, in finding
+/// order) so Sigma rules can select on findings. Allocates only for events
+/// that have findings.
+pub fn expose_pi_fields(ev: &mut Event<'_>) {
+    if ev.pi.is_empty() {
+        return;
+    }
+    fn distinct<'x>(it: impl Iterator<Item = &'x str>) -> Value<'static> {
+        let mut out: Vec<Cow<'static, str>> = Vec::new();
+        for s in it {
+            if !out.iter().any(|o| o == s) {
+                out.push(Cow::Owned(s.to_string()));
+            }
+        }
+        Value::List(out)
+    }
+    let category = distinct(ev.pi.iter().map(|f| f.category));
+    let field = distinct(ev.pi.iter().map(|f| f.field));
+    let key = distinct(ev.pi.iter().filter_map(|f| f.key.as_deref()));
+    ev.set_extra("pi.category", category);
+    ev.set_extra("pi.field", field);
+    if matches!(&key, Value::List(l) if !l.is_empty()) {
+        ev.set_extra("pi.key", key);
     }
 }
 

@@ -78,6 +78,9 @@ fields! {
     UserAgentOriginal => "user_agent.original",
     /// `host.name`: virtual host or node that wrote the line.
     HostName => "host.name",
+    /// `server.port`: port of the server that answered (Apache `%p` in
+    /// `vhost_combined`).
+    ServerPort => "server.port",
     /// `process.executable`.
     ProcessExecutable => "process.executable",
     /// `process.command_line`.

@@ -99,6 +99,19 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Appends a format-specific field without looking for an existing one of
+    /// the same name: for parsers that produce each name at most once, where
+    /// [`set_extra`](Self::set_extra)'s search would make an event with many
+    /// extras (flattened JSON) quadratic.
+    pub fn push_extra(&mut self, name: impl Into<Cow<'a, str>>, value: Value<'a>) {
+        let name = name.into();
+        debug_assert!(
+            self.extra.iter().all(|(n, _)| *n != name),
+            "duplicate extra {name}"
+        );
+        self.extra.push((name, value));
+    }
+
     /// A format-specific field by its full dotted name.
     pub fn get_extra(&self, name: &str) -> Option<&Value<'a>> {
         self.extra.iter().find(|(n, _)| n == name).map(|(_, v)| v)

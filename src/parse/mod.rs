@@ -7,14 +7,29 @@
 //! never fatal.
 //!
 //! To add a format: add a variant to [`Format`], a module with a parser, a
-//! case in [`parser_for`], and sniffing support in [`sniff`] (see
-//! `docs/ARCHITECTURE.md`).
+//! case in [`parser_for`], and a place in [`SNIFF_ORDER`] (see
+//! `docs/ARCHITECTURE.md`). Field mappings of every format are documented in
+//! `docs/FORMATS.md`.
+//!
+//! A line usually holds one event; a CloudTrail `{"Records":[…]}` file holds
+//! many on one line, which is why the pipeline calls
+//! [`LineParser::parse_multi`].
 
+pub mod cadf;
+pub mod cloudtrail;
 pub mod combined;
+pub mod couchdb;
+pub mod datetime;
+mod fields;
+pub mod json;
+mod jsonwalk;
+pub mod k8s_audit;
+pub mod syslog;
 pub mod timestamp;
 pub mod url;
+mod url_shim;
 
-use crate::event::Event;
+use crate::event::{Event, Origin};
 use std::fmt;
 use std::str::FromStr;
 
@@ -139,6 +154,16 @@ reasons! {
     BadJson => ("bad_json", "not a JSON object"),
     /// The line is valid but lacks fields the format requires.
     WrongShape => ("wrong_shape", "valid syntax but not this format's fields"),
+    /// Text that must be UTF-8 is not.
+    BadUtf8 => ("bad_utf8", "text is not valid UTF-8"),
+    /// A JSON field has an unexpected type (or appears twice).
+    WrongType => ("wrong_type", "a JSON field has an unexpected type"),
+    /// The line is a fragment of pretty-printed (multi-line) JSON.
+    MultilineJson => ("multiline_json", "fragment of multi-line JSON; one object per line is required (e.g. `jq -c`)"),
+    /// The syslog `<PRI>` is malformed or out of range.
+    BadPriority => ("bad_priority", "malformed syslog priority"),
+    /// A duration field is not a number.
+    BadDuration => ("bad_duration", "malformed duration"),
 }
 
 /// A line that did not parse.
@@ -168,7 +193,29 @@ pub trait LineParser: Send + Sync + std::fmt::Debug {
 
     /// Parses `line` (without its line terminator) into `event`, which the
     /// caller created empty with the line's origin.
+    ///
+    /// A line that holds several events (a CloudTrail `Records` file) is an
+    /// error here unless it holds exactly one: use [`parse_multi`](Self::parse_multi).
     fn parse<'a>(&self, line: &'a [u8], event: &mut Event<'a>) -> Result<(), ParseError>;
+
+    /// Parses `line` into zero or more events, handing each to `emit` in
+    /// order, and returns how many were emitted. This is what the pipeline
+    /// calls; the default emits the one event of [`parse`](Self::parse).
+    ///
+    /// Every event of the line gets the line's `origin`. When a parser fails
+    /// part-way through a multi-event line, the events already emitted stand
+    /// and the error is counted once for the line.
+    fn parse_multi<'a>(
+        &self,
+        line: &'a [u8],
+        origin: Origin,
+        emit: &mut dyn FnMut(Event<'a>),
+    ) -> Result<usize, ParseError> {
+        let mut event = Event::new(self.format(), origin);
+        self.parse(line, &mut event)?;
+        emit(event);
+        Ok(1)
+    }
 }
 
 /// The parser of a format, or `None` when this build cannot read it yet.
@@ -176,36 +223,104 @@ pub fn parser_for(format: Format) -> Option<Box<dyn LineParser>> {
     match format {
         Format::Combined => Some(Box::new(combined::CombinedParser::combined())),
         Format::Common => Some(Box::new(combined::CombinedParser::common())),
-        _ => None,
+        Format::Couchdb => Some(Box::new(couchdb::CouchdbParser)),
+        Format::Json => Some(Box::new(json::JsonParser::default())),
+        Format::Cadf => Some(Box::new(cadf::CadfParser)),
+        Format::Cloudtrail => Some(Box::new(cloudtrail::CloudtrailParser)),
+        Format::K8sAudit => Some(Box::new(k8s_audit::K8sAuditParser)),
+        Format::Syslog => Some(Box::new(syslog::SyslogParser::new())),
+        // auditd groups records of several lines in the pipeline (separate work).
+        Format::Auditd => None,
     }
 }
 
+/// The order in which [`sniff`] prefers formats that parse equally many
+/// lines: specific before general. The JSON-based formats come before the
+/// catch-all `json`, which parses every one of their lines too; `syslog` comes
+/// after the formats it can carry, although without an envelope it accepts
+/// none of their lines anyway.
+pub const SNIFF_ORDER: &[Format] = &[
+    Format::Combined,
+    Format::Common,
+    Format::Couchdb,
+    Format::Cadf,
+    Format::Cloudtrail,
+    Format::K8sAudit,
+    Format::Auditd,
+    Format::Syslog,
+    Format::Json,
+];
+
+/// How many non-blank lines [`sniff`] tries.
+const SNIFF_LINES: usize = 32;
+
 /// Guesses the format of an input from its first lines: every available
-/// parser tries up to 32 non-empty lines and the one that parses most wins
-/// (ties go to the earlier format in [`Format::ALL`]). `None` if no parser
-/// accepts any line.
+/// parser tries up to 32 non-blank lines and the one that parses most wins;
+/// ties go to the earlier format in [`SNIFF_ORDER`]. `None` if no parser
+/// accepts any line and the sample does not look like pretty-printed JSON.
+///
+/// The sample is a prefix of the input, so its last line may be cut short:
+/// when the sample does not end with a newline, that line counts for a parser
+/// that emitted at least one event from it before failing (a CloudTrail
+/// `Records` file is often one line longer than the sample).
+///
+/// When nothing parses but the sample starts like JSON (a pretty-printed
+/// file), the JSON format whose keys appear in it is returned, so that its
+/// lines are reported as `multiline_json` under the right format.
+///
+/// The tie rule is also what separates `combined` from `common`: the
+/// `common` parser also accepts combined lines (it ignores what follows the
+/// byte count), while the `combined` parser rejects common lines.
 pub fn sniff(sample: &[u8]) -> Option<Format> {
-    let lines: Vec<&[u8]> = sample
-        .split(|b| *b == b'\n')
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .take(32)
-        .collect();
+    let cut_short = !sample.is_empty() && !sample.ends_with(b"\n");
+    let mut lines: Vec<(&[u8], bool)> = Vec::new();
+    let mut rest = sample;
+    while !rest.is_empty() && lines.len() < SNIFF_LINES {
+        let (line, next, last) = match memchr::memchr(b'\n', rest) {
+            Some(i) => (&rest[..i], &rest[i + 1..], false),
+            None => (rest, &rest[rest.len()..], true),
+        };
+        rest = next;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            lines.push((line, last && cut_short));
+        }
+    }
     let mut best: Option<(Format, usize)> = None;
-    for &format in Format::ALL {
+    for &format in SNIFF_ORDER {
         let Some(parser) = parser_for(format) else {
             continue;
         };
         let ok = lines
             .iter()
-            .filter(|l| {
-                let mut ev = Event::new(format, Default::default());
-                parser.parse(l, &mut ev).is_ok()
+            .filter(|(line, maybe_cut)| {
+                let mut emitted = 0usize;
+                let result = parser.parse_multi(line, Origin::default(), &mut |_| emitted += 1);
+                result.is_ok() || (*maybe_cut && emitted > 0)
             })
             .count();
         if ok > 0 && best.is_none_or(|(_, n)| ok > n) {
             best = Some((format, ok));
         }
     }
-    best.map(|(f, _)| f)
+    best.map(|(f, _)| f).or_else(|| sniff_pretty_json(sample))
+}
+
+/// The JSON format a pretty-printed sample most likely belongs to, by the
+/// keys it mentions; `None` unless the sample starts with `{` or `[`.
+fn sniff_pretty_json(sample: &[u8]) -> Option<Format> {
+    let first = sample.iter().find(|b| !b.is_ascii_whitespace())?;
+    if !matches!(first, b'{' | b'[') {
+        return None;
+    }
+    let has = |needle: &str| memchr::memmem::find(sample, needle.as_bytes()).is_some();
+    Some(if has("\"Records\"") || has("\"eventSource\"") {
+        Format::Cloudtrail
+    } else if has("audit.k8s.io") || has("\"protoPayload\"") || has("\"objectRef\"") {
+        Format::K8sAudit
+    } else if has("cloud/audit") || has("\"initiator\"") {
+        Format::Cadf
+    } else {
+        Format::Json
+    })
 }

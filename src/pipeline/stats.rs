@@ -153,11 +153,11 @@ impl Summary {
             let _ = writeln!(s, "  (none)");
         }
         for (f, n) in &self.events {
-            let _ = writeln!(s, "  {f:<12} {n}");
+            let _ = writeln!(s, "  {:<12} {n}", f.name());
         }
         let _ = writeln!(s, "parse errors: {}", self.total_errors());
         for ((f, r), n) in &self.errors {
-            let _ = writeln!(s, "  {f:<12} {:<20} {n}", r.label());
+            let _ = writeln!(s, "  {:<12} {:<20} {n}", f.name(), r.label());
         }
         for e in &self.error_samples {
             let _ = writeln!(
@@ -176,7 +176,7 @@ impl Summary {
             self.suppressed
         );
         for ((rule, level), n) in &self.alerts {
-            let _ = writeln!(s, "  {level:<13} {rule:<40} {n}");
+            let _ = writeln!(s, "  {:<13} {rule:<40} {n}", level.name());
         }
         if !self.pi.is_empty() {
             let _ = writeln!(s, "PI findings:");

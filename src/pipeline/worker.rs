@@ -8,7 +8,7 @@ use super::stats::ChunkStats;
 use crate::alert::Alert;
 use crate::detect::{DetectScratch, Detector};
 use crate::enrich::{EnrichScratch, Enricher};
-use crate::event::{Event, Origin, event_to_json};
+use crate::event::{Origin, event_to_json};
 use crate::frame::Lines;
 use crate::parse::{Format, LineParser, Reason, parser_for};
 use crate::source::{Chunk, FileInfo};
@@ -192,26 +192,27 @@ fn process_line(
         line: line.number,
         offset: line.offset,
     };
-    let mut ev = Event::new(file.format, origin);
-    if let Err(e) = parser.parse(line.bytes, &mut ev) {
-        stats.error(&file.path, line.number, e.column, e.reason);
-        return;
-    }
-    stats.events += 1;
-    stages.enricher.enrich(&mut ev, &mut scratch.enrich);
-    match stages.mode {
-        Mode::Detect => stages
-            .detector
-            .detect(&mut ev, &mut scratch.detect, file, alerts),
-        Mode::Events => {
-            stages.detector.scan_pi(&mut ev, &mut scratch.detect);
-            let obj = event_to_json(&ev, &file.path);
-            if serde_json::to_writer(&mut *rendered, &obj).is_ok() {
-                let _ = rendered.write_all(b"\n");
+    // One line is usually one event; a CloudTrail `Records` file is many.
+    let result = parser.parse_multi(line.bytes, origin, &mut |mut ev| {
+        stats.events += 1;
+        stages.enricher.enrich(&mut ev, &mut scratch.enrich);
+        match stages.mode {
+            Mode::Detect => stages
+                .detector
+                .detect(&mut ev, &mut scratch.detect, file, alerts),
+            Mode::Events => {
+                stages.detector.scan_pi(&mut ev, &mut scratch.detect);
+                let obj = event_to_json(&ev, &file.path);
+                if serde_json::to_writer(&mut *rendered, &obj).is_ok() {
+                    let _ = rendered.write_all(b"\n");
+                }
             }
         }
-    }
-    for f in &ev.pi {
-        *stats.pi.entry((f.category, f.field)).or_default() += 1;
+        for f in &ev.pi {
+            *stats.pi.entry((f.category, f.field)).or_default() += 1;
+        }
+    });
+    if let Err(e) = result {
+        stats.error(&file.path, line.number, e.column, e.reason);
     }
 }

@@ -4,8 +4,10 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// Expands files, directories (recursively) and `-` into a list of inputs.
-/// Directory entries are sorted by name so runs are reproducible; hidden
-/// entries (starting with `.`) inside directories are skipped.
+/// Directory entries are sorted by name so runs are reproducible. Inside
+/// directories, hidden entries (starting with `.`) and documentation that
+/// sits next to logs (`README*`, `*.md`) are skipped; a file named
+/// explicitly is always read.
 pub fn expand_paths(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -30,7 +32,9 @@ fn walk_dir(dir: &Path, out: &mut Vec<PathBuf>) -> io::Result<()> {
         .collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
-        if e.file_name().to_string_lossy().starts_with('.') {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name.starts_with("README") || name.ends_with(".md") {
             continue;
         }
         let path = e.path();
@@ -52,7 +56,14 @@ mod tests {
     fn walks_sorted_and_skips_hidden() {
         let d = tempfile::tempdir().unwrap();
         std::fs::create_dir(d.path().join("sub")).unwrap();
-        for f in ["b.log", "a.log", ".hidden", "sub/c.log.gz"] {
+        for f in [
+            "b.log",
+            "a.log",
+            ".hidden",
+            "sub/c.log.gz",
+            "README.md",
+            "sub/notes.md",
+        ] {
             std::fs::write(d.path().join(f), "x\n").unwrap();
         }
         let got = expand_paths(&[d.path().to_path_buf(), "-".into()]).unwrap();

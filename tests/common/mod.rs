@@ -1,350 +1,95 @@
-//! Helpers for the daemon tests: a `picket run` process, its log, its
-//! metrics, signals, the ack trace, and whether the rule engine and the
-//! combined parser are in this build yet.
-#![allow(dead_code)] // each test binary uses a different subset
+//! Helpers shared by the PI integration tests: scanning with the raw value
+//! revealed (so tests can check *what* was found) and the URL embeddings
+//! every positive value must survive.
 
-pub mod server;
+#![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use picket::detect::pi::{PiConfig, PiFinding, PiScanner};
 
-/// A combined-format test line for sequence number `seq`: the number is in
-/// the path and in the timestamp (08:00:00 UTC on 2 March 2026 plus `seq`
-/// seconds), so an alert's `@timestamp` tells which line raised it.
-pub fn line(seq: u64) -> String {
-    let t = 8 * 3600 + seq;
-    let (day, h, m, s) = (2 + t / 86_400, t % 86_400 / 3600, t % 3600 / 60, t % 60);
-    format!(
-        "10.0.0.1 - u1 [{day:02}/Mar/2026:{h:02}:{m:02}:{s:02} +0000] \"GET /seq/{seq:06} HTTP/1.1\" 200 1 \"-\" \"t\"\n"
-    )
+/// A scanner that reveals raw values, so tests can compare them.
+pub fn revealing_scanner() -> PiScanner {
+    let mut cfg = PiConfig::new(b"integration-test-key".to_vec());
+    cfg.reveal = true;
+    PiScanner::new(&cfg)
 }
 
-/// The sequence number of a test line.
-pub fn seq_of(text: &str) -> Option<u64> {
-    let i = text.find("/seq/")? + 5;
-    text.get(i..i + 6)?.parse().ok()
+/// Scans one field value.
+pub fn scan(s: &PiScanner, field: &'static str, value: &str) -> Vec<PiFinding> {
+    let mut scratch = s.new_scratch();
+    let mut out = Vec::new();
+    s.scan_value(field, value, &mut scratch, &mut out);
+    out
 }
 
-/// The sequence number of the line that raised an alert, from its
-/// `@timestamp` (`2026-03-DDTHH:MM:SSZ`).
-pub fn seq_of_alert(alert: &serde_json::Value) -> Option<u64> {
-    let ts = alert["@timestamp"].as_str()?;
-    let day: u64 = ts.get(8..10)?.parse().ok()?;
-    let h: u64 = ts.get(11..13)?.parse().ok()?;
-    let m: u64 = ts.get(14..16)?.parse().ok()?;
-    let s: u64 = ts.get(17..19)?.parse().ok()?;
-    ((day - 2) * 86_400 + h * 3600 + m * 60 + s).checked_sub(8 * 3600)
-}
-
-/// A rule that matches every test line (used once the rule engine lands).
-pub const EVERY_LINE_RULE: &str = r#"title: Every test request
-id: daemon-test-every-line
-status: test
-level: low
-description: Matches every line the daemon tests write.
-logsource:
-  category: webserver
-detection:
-  sel:
-    url.path|startswith: '/seq/'
-  condition: sel
-"#;
-
-/// Waits until `f` holds, panicking with `what` after `timeout`.
-pub fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(
-            t.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A running `picket run`.
-pub struct Daemon {
-    pub child: Child,
-    pub addr: String,
-    log: Arc<Mutex<String>>,
-}
-
-fn picket() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_picket"));
-    c.env_remove("PICKET_LOG");
-    c
-}
-
-impl Daemon {
-    /// Starts `picket run --config config` with `args`; waits until it
-    /// serves metrics.
-    pub fn start(config: &Path, args: &[&str]) -> Daemon {
-        let mut child = picket()
-            .arg("run")
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn picket run");
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for l in BufReader::new(stderr).lines().map_while(Result::ok) {
-                    let mut g = log.lock().unwrap();
-                    g.push_str(&l);
-                    g.push('\n');
-                }
-            });
-        }
-        let mut d = Daemon {
-            child,
-            addr: String::new(),
-            log,
-        };
-        wait_for(
-            "the daemon to serve metrics",
-            Duration::from_secs(20),
-            || {
-                if let Ok(Some(st)) = d.child.try_wait() {
-                    panic!("picket run exited early ({st}):\n{}", d.log());
-                }
-                let log = d.log();
-                match log.split("on http://").nth(1) {
-                    Some(rest) => {
-                        d.addr = rest.split_whitespace().next().unwrap_or("").to_string();
-                        true
-                    }
-                    None => false,
-                }
-            },
-        );
-        d
-    }
-
-    /// Everything it logged so far.
-    pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// GET `path` on its HTTP port: (status, body).
-    pub fn get(&self, path: &str) -> (u16, String) {
-        http_get(&self.addr, path)
-    }
-
-    /// The Prometheus exposition.
-    pub fn metrics(&self) -> String {
-        self.get("/metrics").1
-    }
-
-    /// The value of a sample (`name{labels}` exactly as exposed), if present.
-    pub fn metric(&self, sample: &str) -> Option<f64> {
-        metric_value(&self.metrics(), sample)
-    }
-
-    /// Sends a signal by name (`TERM`, `HUP`, `KILL`).
-    pub fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .arg(format!("-{sig}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("run kill")
-            .success();
-        assert!(ok, "kill -{sig} failed");
-    }
-
-    /// Waits for it to exit, at most `timeout`.
-    pub fn wait(mut self, timeout: Duration) -> (ExitStatus, String) {
-        let t = Instant::now();
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                // Let the stderr reader catch up.
-                std::thread::sleep(Duration::from_millis(50));
-                return (st, self.log());
-            }
-            if t.elapsed() > timeout {
-                let _ = self.child.kill();
-                panic!(
-                    "picket run did not exit within {timeout:?}:\n{}",
-                    self.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// SIGTERM, then waits for a clean exit.
-    pub fn stop(self) -> String {
-        self.signal("TERM");
-        let (st, log) = self.wait(Duration::from_secs(30));
-        assert!(st.success(), "exit status {st} after SIGTERM:\n{log}");
-        log
-    }
-
-    /// kill -9; returns what it logged.
-    pub fn crash(mut self) -> String {
-        self.child.kill().unwrap();
-        let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
-        self.log()
-    }
-}
-
-impl Drop for Daemon {
-    /// A test that fails must not leave its daemon running.
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// A minimal HTTP/1.1 GET over loopback.
-pub fn http_get(addr: &str, path: &str) -> (u16, String) {
-    let Ok(mut s) = TcpStream::connect(addr) else {
-        return (0, String::new());
-    };
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let _ = write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    );
+/// Percent-encodes everything but RFC 3986 unreserved characters
+/// (`encodeURIComponent` plus `!'()*`).
+pub fn pct(s: &str) -> String {
     let mut out = String::new();
-    let _ = s.read_to_string(&mut out);
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
-/// The value of `sample` in an exposition.
-pub fn metric_value(text: &str, sample: &str) -> Option<f64> {
-    text.lines().find_map(|l| {
-        l.strip_prefix(sample)?
-            .strip_prefix(' ')?
-            .trim()
-            .parse()
-            .ok()
+/// base64url without padding.
+pub fn b64url(s: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().fold(0u32, |acc, &x| acc << 8 | x as u32) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The places SPEC §4 says a value must be found in: a path segment, a
+/// query value (raw, percent-encoded, double-encoded, base64url) and a
+/// CouchDB-style document id.
+pub fn embeddings(v: &str) -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        (
+            "url.path",
+            "path segment",
+            format!("/api/v1/records/{v}/view"),
+        ),
+        ("url.query", "query value", format!("page=2&q={v}&sort=asc")),
+        (
+            "url.query",
+            "percent-encoded",
+            format!("q={}&page=2", pct(v)),
+        ),
+        ("url.query", "double-encoded", format!("q={}", pct(&pct(v)))),
+        ("url.query", "base64url", format!("ref={}", b64url(v))),
+        ("db.doc_id", "doc id", format!("user:{v}")),
+    ]
+}
+
+/// Alphanumerics, lowercased: how findings compare to expected values
+/// (one finding per distinct value, so `4012 8888 …` may be reported as the
+/// `4012888…` seen first).
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `findings` hold `category` with a value that overlaps `v`
+/// (the reported span may be tighter: `fe80::1` of `fe80::1%eth0`).
+pub fn holds(findings: &[PiFinding], category: &str, v: &str) -> bool {
+    let v = norm(v);
+    findings.iter().any(|f| {
+        f.category == category
+            && f.value
+                .as_deref()
+                .map(norm)
+                .is_some_and(|got| !got.is_empty() && (v.contains(&got) || got.contains(&v)))
     })
-}
-
-/// Sum of every sample of metric `name` (any labels).
-pub fn metric_sum(text: &str, name: &str) -> f64 {
-    text.lines()
-        .filter(|l| {
-            l.strip_prefix(name)
-                .is_some_and(|rest| rest.starts_with(['{', ' ']))
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
-/// Whether this build raises alerts yet: the rule engine and the combined
-/// parser are written on other branches and are placeholders until they
-/// are merged. Checked by replaying one test line with the every-line rule.
-pub fn alerts_available(dir: &Path) -> bool {
-    let rule = dir.join("every-line.yml");
-    std::fs::write(&rule, EVERY_LINE_RULE).unwrap();
-    let input = dir.join("probe.log");
-    std::fs::write(&input, line(1)).unwrap();
-    let out = picket()
-        .env("XDG_STATE_HOME", dir.join("xdg"))
-        .args(["replay", "--quiet", "--no-default-rules", "--rules"])
-        .arg(&rule)
-        .arg(&input)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).contains("daemon-test-every-line")
-}
-
-/// Prints that part of a test is skipped, visibly.
-pub fn skipped(what: &str) {
-    eprintln!("SKIPPED: {what}");
-    println!("SKIPPED: {what}");
-}
-
-/// One line of the ack trace (`--ack-log`).
-#[derive(Debug, Clone)]
-pub struct Ack {
-    pub ns: u128,
-    pub fingerprint: String,
-    pub start: u64,
-    pub end: u64,
-}
-
-/// Reads an ack trace.
-pub fn read_acks(path: &Path) -> Vec<Ack> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            let fp = f.get(1)?.rsplit(':').next()?.to_string();
-            Some(Ack {
-                ns: f.first()?.parse().ok()?,
-                fingerprint: fp,
-                start: f.get(2)?.parse().ok()?,
-                end: f.get(3)?.parse().ok()?,
-            })
-        })
-        .collect()
-}
-
-/// The content of every file in `dir`, by the fingerprint picket gives it.
-pub fn contents_by_fingerprint(dir: &Path) -> std::collections::HashMap<String, Vec<u8>> {
-    let mut m = std::collections::HashMap::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let data = std::fs::read(e.path()).unwrap();
-        let end = data
-            .iter()
-            .position(|b| *b == b'\n')
-            .map_or(data.len(), |p| p + 1);
-        let prefix = &data[..end.min(256)];
-        let fp = picket::source::fingerprint::Fingerprint::of_prefix(prefix).to_string();
-        m.insert(fp, data);
-    }
-    m
-}
-
-/// Sequence numbers of the lines in `data[start..end]`.
-pub fn seqs_in(data: &[u8], start: u64, end: u64) -> Vec<u64> {
-    let s = (start as usize).min(data.len());
-    let e = (end as usize).min(data.len());
-    String::from_utf8_lossy(&data[s..e])
-        .lines()
-        .filter_map(seq_of)
-        .collect()
-}
-
-/// A fresh directory under the system temp dir, kept for inspection when
-/// `PICKET_TEST_KEEP` is set.
-pub fn tempdir() -> tempfile::TempDir {
-    let keep = std::env::var_os("PICKET_TEST_KEEP").is_some();
-    let d = tempfile::Builder::new()
-        .prefix("picket-daemon-")
-        .disable_cleanup(keep)
-        .tempdir()
-        .unwrap();
-    if keep {
-        eprintln!("test directory kept: {}", d.path().display());
-    }
-    d
-}
-
-/// Path helper.
-pub fn p(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
 }
