@@ -71,11 +71,18 @@ pub struct Daemon {
     pub child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
+    /// Copies its standard error into `log`; done at the process's exit.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 fn picket() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_picket"));
-    c.env_remove("PICKET_LOG");
+    // The daemons' log level is the tests' own: `PICKET_TEST_LOG=debug`
+    // shows the tailer's decisions when a test fails.
+    match std::env::var_os("PICKET_TEST_LOG") {
+        Some(level) => c.env("PICKET_LOG", level),
+        None => c.env_remove("PICKET_LOG"),
+    };
     c
 }
 
@@ -94,7 +101,7 @@ impl Daemon {
             .expect("spawn picket run");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().unwrap();
-        {
+        let reader = {
             let log = log.clone();
             std::thread::spawn(move || {
                 for l in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -102,12 +109,13 @@ impl Daemon {
                     g.push_str(&l);
                     g.push('\n');
                 }
-            });
-        }
+            })
+        };
         let mut d = Daemon {
             child,
             addr: String::new(),
             log,
+            reader: Some(reader),
         };
         wait_for(
             "the daemon to serve metrics",
@@ -165,9 +173,7 @@ impl Daemon {
         let t = Instant::now();
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
-                // Let the stderr reader catch up.
-                std::thread::sleep(Duration::from_millis(50));
-                return (st, self.log());
+                return (st, self.full_log());
             }
             if t.elapsed() > timeout {
                 let _ = self.child.kill();
@@ -192,7 +198,21 @@ impl Daemon {
     pub fn crash(mut self) -> String {
         self.child.kill().unwrap();
         let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
+        self.full_log()
+    }
+
+    /// Everything it logged, once it exited: waits (up to 30 s) until the
+    /// stderr reader has copied the last line, however loaded the machine.
+    fn full_log(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            let t = Instant::now();
+            while !reader.is_finished() && t.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
+        }
         self.log()
     }
 }

@@ -319,6 +319,15 @@ impl Tailer {
         while i < self.files.len() {
             let t = &mut self.files[i];
             if backlog[t.source] {
+                // Not read yet, but a truncation is noticed now.
+                match t.check(now, &self.registry) {
+                    Ok(true) => {
+                        self.truncated(i, now);
+                        return Step::Busy;
+                    }
+                    Ok(false) => {}
+                    Err(e) => crate::warn!("tail: {}: {e}", safe(&t.path)),
+                }
                 i += 1;
                 continue;
             }
@@ -343,7 +352,16 @@ impl Tailer {
                     continue;
                 }
             }
-            match t.poll(sink, self.settings.read_batch_bytes, now, &self.registry) {
+            let rescan = &self.rescan;
+            let interrupted = || rescan.load(Ordering::SeqCst);
+            let polled = t.poll(
+                sink,
+                self.settings.read_batch_bytes,
+                now,
+                &self.registry,
+                &interrupted,
+            );
+            match polled {
                 Ok(Polled::Stopped) => return Step::Stopped,
                 Ok(Polled::Truncated) => {
                     self.truncated(i, now);
@@ -365,6 +383,14 @@ impl Tailer {
                     }
                 }
                 Err(e) => crate::warn!("tail: reading {}: {e}", safe(&self.files[i].path)),
+            }
+            if self.rescan.load(Ordering::SeqCst) {
+                // A directory changed while reading (a file created,
+                // renamed or removed): find and identify it before reading
+                // on, so a copytruncate's original is known by its content
+                // before that content is gone.
+                self.report();
+                return Step::Busy;
             }
             i += 1;
         }
@@ -427,7 +453,11 @@ impl Tailer {
             .inc_by(0);
         m.lines.with_label_values(&[&spec.name]).inc_by(0);
         m.bytes_read.with_label_values(&[&spec.name]).inc_by(0);
-        crate::debug!("tail: reading {} from offset {offset}", safe(&t.path));
+        crate::debug!(
+            "tail: reading {} (inode {}) from offset {offset}",
+            safe(&t.path),
+            t.key.ino
+        );
         let reader = self
             .settings
             .reader

@@ -562,3 +562,76 @@ fn a_reused_inode_does_not_inherit_the_old_checkpoint() {
         Save,
     ]);
 }
+
+/// Found by the daemon's rotation test under load: the tailer was behind,
+/// still reading an earlier file, when the live file (identified, nothing
+/// read of it yet) was copied and truncated. The truncation is noticed at
+/// the next poll although the file waits behind the backlog, and the copy
+/// takes over from offset 0 (nothing of the original had been read, so
+/// there is nothing to verify beyond its first line).
+#[test]
+fn a_copytruncate_behind_a_backlog_is_noticed_and_the_copy_takes_over() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("logs");
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = |from: u64, n: u64| -> Vec<u8> {
+        (from..from + n)
+            .flat_map(|s| format!("L{s:06} payload\n").into_bytes())
+            .collect()
+    };
+    std::fs::write(dir.join("app.log.1"), lines(1, 200)).unwrap();
+    std::fs::write(dir.join("app.log"), lines(201, 10)).unwrap();
+    // The rotated file is older, so it is read first.
+    let old = std::time::SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("app.log.1"))
+        .and_then(|f| f.set_modified(old))
+        .unwrap();
+    let clock = FakeClock::new();
+    let (mut t, registry) = tailer(&dir, &state, &clock);
+    let mut sink = Collect {
+        chunks: Vec::new(),
+        registry,
+        pending: Vec::new(),
+    };
+    assert_eq!(t.poll(&mut sink), Step::Busy, "app.log.1 is long");
+    let original = t
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("app.log"))
+        .and_then(|f| match &f.state {
+            State::Reading(r) => Some((r.id.fp, r.reader.read_position())),
+            _ => None,
+        });
+    let (fp, read) = original.expect("app.log identified");
+    assert_eq!(read, 0, "app.log waits behind app.log.1");
+    // logrotate's copytruncate, then new lines in the truncated file.
+    std::fs::copy(dir.join("app.log"), dir.join("app.log.c")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(dir.join("app.log"))
+        .unwrap();
+    std::fs::write(dir.join("app.log"), lines(211, 20)).unwrap();
+    // Two polls: one finds the copy (undecided while its original looks
+    // truncated), the next notices the truncation behind the backlog.
+    for _ in 0..2 {
+        t.poll(&mut sink);
+    }
+    let copy = t.files.iter().find(|f| f.path.ends_with("app.log.c"));
+    match copy.map(|f| &f.state) {
+        Some(State::Reading(r)) => assert_eq!(r.id.fp, fp, "the copy continues the original"),
+        other => panic!("the copy is not reading: {other:?}"),
+    }
+    poll_until_idle(&mut t, &mut sink);
+    let mut seen = BTreeMap::new();
+    for c in &sink.chunks {
+        for l in c.data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            *seen.entry(l.to_vec()).or_insert(0u32) += 1;
+        }
+    }
+    assert_eq!(seen.len(), 230, "every line");
+    assert!(seen.values().all(|n| *n == 1), "once");
+}
