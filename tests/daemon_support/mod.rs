@@ -1,6 +1,5 @@
 //! Helpers for the daemon tests: a `picket run` process, its log, its
-//! metrics, signals, the ack trace, and whether the rule engine and the
-//! combined parser are in this build yet.
+//! metrics, signals, the ack trace, and the every-line rule.
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod server;
@@ -40,7 +39,7 @@ pub fn seq_of_alert(alert: &serde_json::Value) -> Option<u64> {
     ((day - 2) * 86_400 + h * 3600 + m * 60 + s).checked_sub(8 * 3600)
 }
 
-/// A rule that matches every test line (used once the rule engine lands).
+/// A rule that matches every test line.
 pub const EVERY_LINE_RULE: &str = r#"title: Every test request
 id: daemon-test-every-line
 status: test
@@ -273,10 +272,10 @@ pub fn metric_sum(text: &str, name: &str) -> f64 {
         .sum()
 }
 
-/// Whether this build raises alerts yet: the rule engine and the combined
-/// parser are written on other branches and are placeholders until they
-/// are merged. Checked by replaying one test line with the every-line rule.
-pub fn alerts_available(dir: &Path) -> bool {
+/// Writes the every-line rule to `dir/every-line.yml` and checks that this
+/// build raises alerts with it (replaying one test line): the daemon tests'
+/// alert assertions run, they are never skipped.
+pub fn require_alerts(dir: &Path) {
     let rule = dir.join("every-line.yml");
     std::fs::write(&rule, EVERY_LINE_RULE).unwrap();
     let input = dir.join("probe.log");
@@ -288,7 +287,11 @@ pub fn alerts_available(dir: &Path) -> bool {
         .arg(&input)
         .output()
         .unwrap();
-    String::from_utf8_lossy(&out.stdout).contains("daemon-test-every-line")
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("daemon-test-every-line"),
+        "the every-line rule raises no alert on a test line: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Prints that part of a test is skipped, visibly.
