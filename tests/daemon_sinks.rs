@@ -5,9 +5,7 @@
 //!
 //! Two levels: the sink machinery itself (memory queue, spool,
 //! backpressure, retries, the real HTTP client) fed with alerts directly,
-//! which runs in every build; and the whole daemon with a rule that
-//! alerts on every line, which needs the rule engine and the combined
-//! parser (placeholders until merged; the test says SKIPPED until then).
+//! and the whole daemon with a rule that alerts on every line.
 
 #[path = "daemon_support/mod.rs"]
 mod common;
