@@ -115,8 +115,10 @@ impl Tailer {
 
     /// Identifies files whose first line became complete. Exact checkpoint
     /// matches go first, so an original claims its checkpoint before a copy
-    /// of it is considered.
-    pub(super) fn resolve_awaiting(&mut self, now: Instant) {
+    /// of it is considered. Files that will never be identified (compressed,
+    /// or gone while empty) are removed only with `prune`: in the middle of
+    /// a reading round, indexes must stay valid.
+    pub(super) fn resolve_awaiting(&mut self, now: Instant, prune: bool) {
         let mut ready: Vec<(usize, Fingerprint, bool)> = Vec::new();
         let mut drop: Vec<usize> = Vec::new();
         for (i, t) in self.files.iter_mut().enumerate() {
@@ -155,8 +157,10 @@ impl Tailer {
         for (i, fp, _) in ready {
             self.decide(i, fp);
         }
-        for i in drop.into_iter().rev() {
-            self.files.remove(i);
+        if prune {
+            for i in drop.into_iter().rev() {
+                self.files.remove(i);
+            }
         }
     }
 

@@ -4,7 +4,8 @@
 //! The [`Tailer`] runs as the pipeline's producer. Each poll it
 //!
 //! 1. re-expands the globs when due (every `tail.rescan_interval`, or at
-//!    once when inotify reports a file created, renamed or removed), and
+//!    once when inotify reports a file created, renamed or removed, also
+//!    in the middle of reading a backlog, after the chunk at hand), and
 //!    opens files it does not know yet, by device + inode;
 //! 2. identifies new files once their first line is complete
 //!    ([`FileIdentity`]: inode + hash of the first line; plus the *head*,
@@ -18,7 +19,8 @@
 //!    a source is first tailed);
 //! 3. reads every file in the order it was found, so a file rotated away
 //!    by rename is finished before its successor; a file that shrank or
-//!    whose first line changed was truncated and is read again from 0;
+//!    whose first bytes changed was truncated and is read again from 0
+//!    (checked every poll, also for files waiting behind an earlier one);
 //!    a file rotated away or deleted is read to its end and closed once it
 //!    stayed unchanged for `tail.rotate_wait`.
 //!
@@ -310,7 +312,7 @@ impl Tailer {
             self.discover(now);
         }
         self.revalidate_shadows();
-        self.resolve_awaiting(now);
+        self.resolve_awaiting(now, true);
         let mut busy = false;
         // A source whose earlier file still has unread data waits: a file
         // rotated away is finished before its successor is read.
@@ -384,13 +386,15 @@ impl Tailer {
                 }
                 Err(e) => crate::warn!("tail: reading {}: {e}", safe(&self.files[i].path)),
             }
-            if self.rescan.load(Ordering::SeqCst) {
+            if self.rescan.swap(false, Ordering::SeqCst) {
                 // A directory changed while reading (a file created,
-                // renamed or removed): find and identify it before reading
-                // on, so a copytruncate's original is known by its content
-                // before that content is gone.
-                self.report();
-                return Step::Busy;
+                // renamed or removed): find and identify new files now,
+                // not after the round, so a copytruncate's original is
+                // known by its content before that content is gone.
+                // Discovery only appends, so `i` stays valid.
+                self.discover(now);
+                self.revalidate_shadows();
+                self.resolve_awaiting(now, false);
             }
             i += 1;
         }

@@ -635,3 +635,63 @@ fn a_copytruncate_behind_a_backlog_is_noticed_and_the_copy_takes_over() {
     assert_eq!(seen.len(), 230, "every line");
     assert!(seen.values().all(|n| *n == 1), "once");
 }
+
+/// A sink that, at its first chunk, creates a file and reports a directory
+/// change, as inotify would while the tailer is busy with a backlog.
+struct ChangeOnFirstSend {
+    inner: Collect,
+    change: Option<(PathBuf, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+impl ChunkSink for ChangeOnFirstSend {
+    fn buffer(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    fn send(&mut self, chunk: Chunk) -> bool {
+        if let Some((path, flag)) = self.change.take() {
+            std::fs::write(path, b"N000001 new file\n").unwrap();
+            flag.store(true, Ordering::SeqCst);
+        }
+        self.inner.send(chunk)
+    }
+}
+
+/// A file created while the tailer reads a backlog is identified (its
+/// first bytes recorded) in the same round, not after the backlog: its
+/// content may be gone (copytruncate) by the time the backlog is read.
+#[test]
+fn a_file_created_during_a_backlog_is_identified_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("logs");
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&dir).unwrap();
+    // More than one read (128 KiB) of lines.
+    let backlog: Vec<u8> = (1..=20_000)
+        .flat_map(|s| format!("L{s:06} payload\n").into_bytes())
+        .collect();
+    std::fs::write(dir.join("app.log.1"), backlog).unwrap();
+    let clock = FakeClock::new();
+    let (mut t, registry) = tailer(&dir, &state, &clock);
+    // Only inotify (the flag) triggers a rescan here.
+    t.settings.rescan_interval = Duration::from_secs(3600);
+    let mut sink = ChangeOnFirstSend {
+        inner: Collect {
+            chunks: Vec::new(),
+            registry,
+            pending: Vec::new(),
+        },
+        change: Some((dir.join("app.log"), t.rescan.clone())),
+    };
+    assert_eq!(t.poll(&mut sink), Step::Busy, "the backlog is not read yet");
+    let new = t.files.iter().find(|f| f.path.ends_with("app.log"));
+    assert!(
+        matches!(new.map(|f| &f.state), Some(State::Reading(_))),
+        "identified in the round that saw it created"
+    );
+    let backlog_left = t.files.iter().any(|f| match &f.state {
+        State::Reading(r) => f.path.ends_with("app.log.1") && r.reader.offset() < f.size,
+        _ => false,
+    });
+    assert!(backlog_left, "still behind on app.log.1");
+}
