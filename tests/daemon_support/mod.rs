@@ -118,7 +118,7 @@ impl Daemon {
         };
         wait_for(
             "the daemon to serve metrics",
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             || {
                 if let Ok(Some(st)) = d.child.try_wait() {
                     panic!("picket run exited early ({st}):\n{}", d.log());

@@ -109,10 +109,10 @@ impl Tracked {
 
     /// Looks at the file without reading it: notes growth, keeps the head
     /// of a young file growing, and says whether it was truncated. Cheap
-    /// (an `fstat` and a `pread` of at most 4 KiB), so it runs every poll
-    /// for every file being read, also those waiting behind an earlier
-    /// file of their source: a truncation is noticed while the copy that
-    /// `copytruncate` made is surely still there.
+    /// (an `fstat` and a `pread` of at most 4 KiB), so it runs for every
+    /// file being read, also (once per poll interval) for those waiting
+    /// behind an earlier file of their source: a truncation is noticed
+    /// while the copy that `copytruncate` made is surely still there.
     pub(super) fn check(&mut self, now: Instant, registry: &Registry) -> io::Result<bool> {
         let State::Reading(r) = &mut self.state else {
             return Ok(false);

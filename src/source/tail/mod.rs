@@ -20,7 +20,8 @@
 //! 3. reads every file in the order it was found, so a file rotated away
 //!    by rename is finished before its successor; a file that shrank or
 //!    whose first bytes changed was truncated and is read again from 0
-//!    (checked every poll, also for files waiting behind an earlier one);
+//!    (checked every poll; for files waiting behind an earlier one, once
+//!    per poll interval);
 //!    a file rotated away or deleted is read to its end and closed once it
 //!    stayed unchanged for `tail.rotate_wait`.
 //!
@@ -149,6 +150,10 @@ pub struct Tailer {
     health: Health,
     clock: SharedClock,
     first_scan: bool,
+    /// Last time files waiting behind a backlog were checked for
+    /// truncation (at most once per poll interval: a poll while busy
+    /// comes after every chunk).
+    backlog_checked: Option<Instant>,
     next_rescan: Instant,
     rescan: Arc<AtomicBool>,
     watcher: Option<notify::RecommendedWatcher>,
@@ -187,6 +192,7 @@ impl Tailer {
             health,
             clock,
             first_scan: true,
+            backlog_checked: None,
             next_rescan: now,
             rescan: Arc::new(AtomicBool::new(true)),
             watcher: None,
@@ -317,18 +323,25 @@ impl Tailer {
         // A source whose earlier file still has unread data waits: a file
         // rotated away is finished before its successor is read.
         let mut backlog = vec![false; self.sources.len()];
+        let check_backlog = self
+            .backlog_checked
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.settings.poll_interval);
+        if check_backlog {
+            self.backlog_checked = Some(now);
+        }
         let mut i = 0;
         while i < self.files.len() {
             let t = &mut self.files[i];
             if backlog[t.source] {
                 // Not read yet, but a truncation is noticed now.
-                match t.check(now, &self.registry) {
-                    Ok(true) => {
-                        self.truncated(i, now);
-                        return Step::Busy;
-                    }
-                    Ok(false) => {}
-                    Err(e) => crate::warn!("tail: {}: {e}", safe(&t.path)),
+                let truncated = check_backlog
+                    && t.check(now, &self.registry).unwrap_or_else(|e| {
+                        crate::warn!("tail: {}: {e}", safe(&t.path));
+                        false
+                    });
+                if truncated {
+                    self.truncated(i, now);
+                    return Step::Busy;
                 }
                 i += 1;
                 continue;

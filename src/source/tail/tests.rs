@@ -615,9 +615,11 @@ fn a_copytruncate_behind_a_backlog_is_noticed_and_the_copy_takes_over() {
         .open(dir.join("app.log"))
         .unwrap();
     std::fs::write(dir.join("app.log"), lines(211, 20)).unwrap();
-    // Two polls: one finds the copy (undecided while its original looks
-    // truncated), the next notices the truncation behind the backlog.
+    // Two polls a poll interval apart: one finds the copy (undecided while
+    // its original looks truncated), the next notices the truncation
+    // behind the backlog.
     for _ in 0..2 {
+        clock.advance(Duration::from_millis(300));
         t.poll(&mut sink);
     }
     let copy = t.files.iter().find(|f| f.path.ends_with("app.log.c"));
