@@ -1,10 +1,11 @@
 //! Edges of the daemon: a corrupt checkpoint file, `read_from = "end"`,
 //! oversized lines, compressed rotated files, an unhealthy sink on
-//! `/healthz`, and startup errors.
+//! `/healthz`, startup errors, and SIGINT while a sink hangs.
 
 #[path = "daemon_support/mod.rs"]
 mod common;
 
+use common::server::{Phase, Receiver};
 use common::*;
 use std::io::Write;
 use std::path::Path;
@@ -145,12 +146,7 @@ fn oversized_lines_are_counted_and_compressed_files_skipped() {
 fn a_failing_sink_makes_healthz_unhealthy() {
     let td = tempdir();
     let dir = td.path();
-    if !alerts_available(dir) {
-        skipped(
-            "a_failing_sink_makes_healthz_unhealthy: no alerts in this build, so no delivery to fail",
-        );
-        return;
-    }
+    require_alerts(dir);
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("logs/app.log"), line(1)).unwrap();
     // Port 9 (discard) on loopback: nothing listens, connections are refused.
@@ -218,4 +214,91 @@ fn startup_errors_exit_1_with_a_message() {
         assert_eq!(o.status.code(), Some(1), "{what}: {err}");
         assert!(err.contains(expect), "{what}: {err}");
     }
+}
+
+#[test]
+fn a_missing_source_directory_makes_healthz_unhealthy_until_it_appears() {
+    let td = tempdir();
+    let dir = td.path();
+    // logs/ does not exist yet.
+    let cfg = config(dir, "", "");
+    let d = Daemon::start(&cfg, &[]);
+    wait_for("/healthz to say 503", Duration::from_secs(20), || {
+        d.get("/healthz").0 == 503
+    });
+    let body = d.get("/healthz").1;
+    assert!(
+        body.contains("source/app") && body.contains("cannot list"),
+        "{body}"
+    );
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("logs/app.log"), line(1)).unwrap();
+    wait_for("healthy again", Duration::from_secs(20), || {
+        d.get("/healthz").0 == 200
+    });
+    wait_for("the file read", Duration::from_secs(20), || {
+        lines(&d) == 1.0
+    });
+    d.stop();
+}
+
+/// SIGINT while the webhook hangs: the daemon gives up on the sink after
+/// `daemon.shutdown_timeout` and exits 0; what was not delivered is spooled
+/// or (the batch in flight) read again, so the next start delivers every
+/// alert once the receiver is back.
+#[test]
+fn sigint_with_a_hanging_sink_exits_0_in_time_and_loses_nothing() {
+    let td = tempdir();
+    let dir = td.path();
+    require_alerts(dir);
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(
+        dir.join("logs/app.log"),
+        (1..=50).map(line).collect::<String>(),
+    )
+    .unwrap();
+    let r = Receiver::start(Phase::Hang);
+    let cfg = config(
+        dir,
+        "",
+        &format!(
+            "[alerts]\nsuppress_window = \"0s\"\n[daemon]\nshutdown_timeout = \"1s\"\n[[sinks]]\ntype = \"webhook\"\nname = \"hook\"\nurl = \"http://{}/alerts\"\ntimeout = \"60s\"\nretry = {{ initial = \"50ms\", max = \"200ms\" }}\n",
+            r.addr
+        ),
+    );
+    let rule = dir.join("every-line.yml");
+    let args = ["--no-default-rules", "--rules", rule.to_str().unwrap()];
+    let d = Daemon::start(&cfg, &args);
+    wait_for("the file read", Duration::from_secs(20), || {
+        lines(&d) == 50.0
+    });
+    wait_for("a request to hang", Duration::from_secs(20), || {
+        !r.seen.lock().unwrap().requests.is_empty()
+    });
+    d.signal("INT");
+    // 1 s of shutdown timeout, far less than the sink's 60 s timeout; the
+    // deadline only guards against a hang.
+    let (st, log) = d.wait(Duration::from_secs(30));
+    assert!(st.success(), "exit status {st} after SIGINT:\n{log}");
+    assert!(log.contains("SIGINT"), "{log}");
+    // The batch in flight to the hanging receiver cannot be spooled (the
+    // request owns it): its input is not checkpointed, and read again.
+    assert!(log.contains("will be read again"), "{log}");
+    assert!(r.seen.lock().unwrap().alerts.is_empty());
+
+    r.set(Phase::Accept);
+    let d = Daemon::start(&cfg, &args);
+    wait_for("every alert delivered", Duration::from_secs(30), || {
+        r.seen.lock().unwrap().alerts.len() >= 50
+    });
+    let seqs: std::collections::HashSet<u64> = r
+        .seen
+        .lock()
+        .unwrap()
+        .alerts
+        .iter()
+        .filter_map(seq_of_alert)
+        .collect();
+    assert_eq!(seqs.len(), 50, "every line's alert, after the restart");
+    d.stop();
 }

@@ -9,9 +9,12 @@
 //!   with any parser or rule engine): every line at least once; a line
 //!   processed twice only when the run that processed it first was
 //!   killed; with clean restarts, exactly once;
-//! - through the file sink, once this build raises alerts (the rule engine
-//!   and the combined parser are placeholders until merged; the test says
-//!   SKIPPED until then): the same for alerts, keyed by their `@timestamp`.
+//! - through the file sink: the same for alerts, keyed by their
+//!   `@timestamp`.
+//!
+//! The copytruncate happens once the daemon's saved checkpoints know the
+//! file (`wait_until_known`): so it is always one picket can notice, live
+//! or at a restart, and the test checks that it did.
 
 #[path = "daemon_support/mod.rs"]
 mod common;
@@ -27,8 +30,39 @@ const ROTATE_EVERY: u64 = 20_000;
 const COPYTRUNCATE_AT: u64 = 115_000;
 const BURST: u64 = 1_000;
 
+/// Waits until the daemon's saved checkpoints know the file `app` by its
+/// inode and first line, i.e. until some run of it has seen the content a
+/// copytruncate is about to move: a file truncated before picket ever
+/// opened it is, to picket, just a new file beside a new copy (nothing to
+/// notice, nothing lost). A precondition with a generous deadline, not a
+/// timing assumption.
+fn wait_until_known(state: &Path, app: &Path, first_line: &str) {
+    use std::os::unix::fs::MetadataExt;
+    let ino = std::fs::metadata(app).unwrap().ino();
+    let fp = picket::source::fingerprint::Fingerprint::of_prefix(first_line.as_bytes()).to_string();
+    wait_for(
+        "the daemon to checkpoint the file before its copytruncate",
+        Duration::from_secs(120),
+        || {
+            let Ok(text) = std::fs::read_to_string(state.join("checkpoints.json")) else {
+                return false;
+            };
+            let Ok(cp) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return false;
+            };
+            cp["files"].as_array().is_some_and(|files| {
+                files.iter().any(|f| {
+                    f["ino"].as_u64() == Some(ino)
+                        && f["dev"].as_u64() != Some(u64::MAX)
+                        && f["fingerprint"].as_str() == Some(fp.as_str())
+                })
+            })
+        },
+    );
+}
+
 /// Appends every line, rotating as described; returns when done.
-fn write_lines(logs: &Path) {
+fn write_lines(logs: &Path, state: &Path) {
     let app = logs.join("app.log");
     let open = || {
         std::fs::OpenOptions::new()
@@ -56,6 +90,8 @@ fn write_lines(logs: &Path) {
             f = open();
         }
         if copytruncate {
+            let first = line(COPYTRUNCATE_AT - COPYTRUNCATE_AT % ROTATE_EVERY + 1);
+            wait_until_known(state, &app, &first);
             std::fs::copy(&app, logs.join("app.log.copied")).unwrap();
             f.set_len(0).unwrap();
         }
@@ -160,7 +196,7 @@ fn scenario(kill9: bool) {
     let d = tempdir();
     let dir = d.path();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
-    let alerts = alerts_available(dir);
+    require_alerts(dir);
     let cfg = config(dir);
     let rule = dir.join("every-line.yml");
     let start = |run: usize| {
@@ -179,7 +215,8 @@ fn scenario(kill9: bool) {
         )
     };
     let logs = dir.join("logs");
-    let writer = std::thread::spawn(move || write_lines(&logs));
+    let state = dir.join("state");
+    let writer = std::thread::spawn(move || write_lines(&logs, &state));
     let mut killed = Vec::new();
     let mut logs = String::new();
     let mut daemon = start(0);
@@ -192,7 +229,7 @@ fn scenario(kill9: bool) {
     writer.join().unwrap();
     // Until the last daemon caught up (or long enough to say what is missing).
     let t = std::time::Instant::now();
-    while t.elapsed() < Duration::from_secs(90) {
+    while t.elapsed() < Duration::from_secs(300) {
         let per_run = processed(dir, 4);
         if (1..=TOTAL).all(|s| per_run.iter().any(|c| c.contains_key(&s))) {
             break;
@@ -201,17 +238,17 @@ fn scenario(kill9: bool) {
     }
     logs += &daemon.stop();
     killed.push(false);
-    // Noticed live, or (if the daemon was down then) recognised at restart.
-    assert!(
-        logs.contains("copytruncate") || logs.contains("continues a file read before"),
-        "the copytruncate was noticed:\n{logs}"
-    );
     let what = if kill9 {
         "kill -9 restarts"
     } else {
         "clean restarts"
     };
     check(&format!("{what} (ack trace)"), &processed(dir, 4), &killed);
+    // Noticed live, or (if the daemon was down then) recognised at restart.
+    assert!(
+        logs.contains("copytruncate") || logs.contains("continues a file read before"),
+        "the copytruncate was noticed:\n{logs}"
+    );
 
     // Positions: the last checkpoint covers every file completely.
     let cp: serde_json::Value =
@@ -219,38 +256,41 @@ fn scenario(kill9: bool) {
             .unwrap();
     assert_eq!(cp["version"], 1);
 
-    if !alerts {
-        skipped(
-            "alert assertions of daemon_rotation: this build raises no alerts yet (rule engine / combined parser placeholders)",
-        );
-        return;
-    }
-    // Alerts: the same guarantees, seen in the file sink.
+    // Alerts: the same guarantees, seen in the file sink. A kill -9 in
+    // the middle of a write leaves a partial line, which the next run ends
+    // (and its alerts, not acknowledged, come again): at most one per kill.
     let text = std::fs::read_to_string(dir.join("alerts.jsonl")).unwrap();
     let mut counts: HashMap<u64, u32> = HashMap::new();
+    let mut partial = 0;
     for l in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+            partial += 1;
+            continue;
+        };
         *counts
             .entry(seq_of_alert(&v).expect("seq in @timestamp"))
             .or_insert(0) += 1;
     }
+    let kills = killed.iter().filter(|k| **k).count();
+    assert!(
+        partial <= kills,
+        "{what}: {partial} partial alert lines after {kills} kills"
+    );
     let missing = (1..=TOTAL).filter(|s| !counts.contains_key(s)).count();
     assert_eq!(missing, 0, "{what}: lines without an alert");
     let dups = counts.values().filter(|n| **n > 1).count();
     if !kill9 {
         assert_eq!(dups, 0, "duplicate alerts after clean restarts");
     }
-    eprintln!("{what} (alerts): every line alerted; {dups} duplicates");
+    eprintln!("{what} (alerts): every line alerted; {dups} duplicates; {partial} partial lines");
 }
 
 #[test]
-#[ignore = "timing-dependent: on a loaded machine the copytruncate is sometimes neither noticed live nor recognised at restart (seen in CI); issue 7 is open"]
 fn rotation_copytruncate_and_kill9_lose_nothing() {
     scenario(true);
 }
 
 #[test]
-#[ignore = "timing-dependent: on a loaded machine the copytruncate is sometimes neither noticed live nor recognised at restart (seen in CI); issue 7 is open"]
 fn rotation_copytruncate_and_clean_restarts_duplicate_nothing() {
     scenario(false);
 }

@@ -453,6 +453,7 @@ pub fn run(
             }
         }
         if control.stopping() {
+            crate::debug!("pipeline drained");
             break;
         }
         if control.take_reload() {
@@ -462,6 +463,7 @@ pub fn run(
 
     let queues = sinks.queues.clone();
     shutdown(sinks, &abort, running.daemon.shutdown_timeout.0);
+    crate::debug!("sinks done");
     checkpoint(&ledger, &queues, &registry, &state_dir, &metrics, &health);
     if !ledger.is_empty() {
         crate::warn!(
@@ -469,7 +471,9 @@ pub fn run(
         );
     }
     crate::info!("stopped");
-    rt.shutdown_timeout(Duration::from_secs(1));
+    // The last checkpoint is written; what runs on the runtime (HTTP,
+    // signals, timers) needs no goodbye.
+    rt.shutdown_timeout(Duration::from_millis(100));
     match failure {
         Some(e) => Err(e.into()),
         None => Ok(()),

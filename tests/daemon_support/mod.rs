@@ -1,6 +1,5 @@
 //! Helpers for the daemon tests: a `picket run` process, its log, its
-//! metrics, signals, the ack trace, and whether the rule engine and the
-//! combined parser are in this build yet.
+//! metrics, signals, the ack trace, and the every-line rule.
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod server;
@@ -40,7 +39,7 @@ pub fn seq_of_alert(alert: &serde_json::Value) -> Option<u64> {
     ((day - 2) * 86_400 + h * 3600 + m * 60 + s).checked_sub(8 * 3600)
 }
 
-/// A rule that matches every test line (used once the rule engine lands).
+/// A rule that matches every test line.
 pub const EVERY_LINE_RULE: &str = r#"title: Every test request
 id: daemon-test-every-line
 status: test
@@ -71,11 +70,18 @@ pub struct Daemon {
     pub child: Child,
     pub addr: String,
     log: Arc<Mutex<String>>,
+    /// Copies its standard error into `log`; done at the process's exit.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 fn picket() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_picket"));
-    c.env_remove("PICKET_LOG");
+    // The daemons' log level is the tests' own: `PICKET_TEST_LOG=debug`
+    // shows the tailer's decisions when a test fails.
+    match std::env::var_os("PICKET_TEST_LOG") {
+        Some(level) => c.env("PICKET_LOG", level),
+        None => c.env_remove("PICKET_LOG"),
+    };
     c
 }
 
@@ -94,7 +100,7 @@ impl Daemon {
             .expect("spawn picket run");
         let log = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().unwrap();
-        {
+        let reader = {
             let log = log.clone();
             std::thread::spawn(move || {
                 for l in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -102,16 +108,17 @@ impl Daemon {
                     g.push_str(&l);
                     g.push('\n');
                 }
-            });
-        }
+            })
+        };
         let mut d = Daemon {
             child,
             addr: String::new(),
             log,
+            reader: Some(reader),
         };
         wait_for(
             "the daemon to serve metrics",
-            Duration::from_secs(20),
+            Duration::from_secs(60),
             || {
                 if let Ok(Some(st)) = d.child.try_wait() {
                     panic!("picket run exited early ({st}):\n{}", d.log());
@@ -165,9 +172,7 @@ impl Daemon {
         let t = Instant::now();
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
-                // Let the stderr reader catch up.
-                std::thread::sleep(Duration::from_millis(50));
-                return (st, self.log());
+                return (st, self.full_log());
             }
             if t.elapsed() > timeout {
                 let _ = self.child.kill();
@@ -192,7 +197,21 @@ impl Daemon {
     pub fn crash(mut self) -> String {
         self.child.kill().unwrap();
         let _ = self.child.wait();
-        std::thread::sleep(Duration::from_millis(50));
+        self.full_log()
+    }
+
+    /// Everything it logged, once it exited: waits (up to 30 s) until the
+    /// stderr reader has copied the last line, however loaded the machine.
+    fn full_log(&mut self) -> String {
+        if let Some(reader) = self.reader.take() {
+            let t = Instant::now();
+            while !reader.is_finished() && t.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
+        }
         self.log()
     }
 }
@@ -253,10 +272,10 @@ pub fn metric_sum(text: &str, name: &str) -> f64 {
         .sum()
 }
 
-/// Whether this build raises alerts yet: the rule engine and the combined
-/// parser are written on other branches and are placeholders until they
-/// are merged. Checked by replaying one test line with the every-line rule.
-pub fn alerts_available(dir: &Path) -> bool {
+/// Writes the every-line rule to `dir/every-line.yml` and checks that this
+/// build raises alerts with it (replaying one test line): the daemon tests'
+/// alert assertions run, they are never skipped.
+pub fn require_alerts(dir: &Path) {
     let rule = dir.join("every-line.yml");
     std::fs::write(&rule, EVERY_LINE_RULE).unwrap();
     let input = dir.join("probe.log");
@@ -268,7 +287,11 @@ pub fn alerts_available(dir: &Path) -> bool {
         .arg(&input)
         .output()
         .unwrap();
-    String::from_utf8_lossy(&out.stdout).contains("daemon-test-every-line")
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("daemon-test-every-line"),
+        "the every-line rule raises no alert on a test line: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Prints that part of a test is skipped, visibly.

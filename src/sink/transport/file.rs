@@ -3,18 +3,23 @@
 
 use super::{SendError, Transport};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-/// Writes every alert line to `out` and flushes, so "delivered" means the
-/// bytes reached the kernel (they survive a crash of picket).
+/// Writes every alert line to `out` in one `write_all` of the whole batch
+/// and flushes, so "delivered" means the bytes reached the kernel (they
+/// survive a crash of picket). One buffer keeps the window in which a
+/// crash leaves a partial line as small as it can be.
 fn write_lines(out: &mut dyn Write, alerts: &[String]) -> io::Result<()> {
-    let mut w = BufWriter::with_capacity(64 * 1024, out);
+    let n: usize = alerts.iter().map(|a| a.len() + 1).sum();
+    let mut buf = Vec::with_capacity(n);
     for a in alerts {
-        w.write_all(a.as_bytes())?;
-        w.write_all(b"\n")?;
+        buf.extend_from_slice(a.as_bytes());
+        buf.push(b'\n');
     }
-    w.flush()
+    out.write_all(&buf)?;
+    out.flush()
 }
 
 /// JSON lines on standard output.
@@ -58,11 +63,23 @@ impl FileTransport {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let f = OpenOptions::new()
+        let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)?;
         self.size = f.metadata()?.len();
+        if self.size > 0 && !ends_with_newline(&self.path, self.size)? {
+            // picket was killed (or the machine lost power) in the middle
+            // of a write: end the partial line, so the alerts after it are
+            // lines of their own. Its batch was not acknowledged, so its
+            // alerts are raised and written again.
+            crate::warn!(
+                "sink file {}: it ends in a partial line (an interrupted write); the line is ended and its alerts are written again",
+                crate::logging::path(&self.path)
+            );
+            f.write_all(b"\n")?;
+            self.size += 1;
+        }
         self.file = Some(f);
         Ok(())
     }
@@ -110,6 +127,13 @@ impl FileTransport {
     }
 }
 
+/// Whether the file at `path`, `size` bytes long, ends with a newline.
+fn ends_with_newline(path: &Path, size: u64) -> io::Result<bool> {
+    let mut last = [0u8; 1];
+    File::open(path)?.read_exact_at(&mut last, size - 1)?;
+    Ok(last[0] == b'\n')
+}
+
 impl Transport for FileTransport {
     fn send(&mut self, alerts: &[String]) -> Result<(), SendError> {
         self.write(alerts)
@@ -141,5 +165,25 @@ mod tests {
         let mut t = FileTransport::open(&p, 0, 2).unwrap();
         t.send(&[line(7), line(8)]).unwrap();
         assert_eq!(read(&p).lines().count(), 3);
+    }
+
+    #[test]
+    fn a_partial_last_line_is_ended_before_appending() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("alerts.jsonl");
+        // A write cut short by kill -9.
+        std::fs::write(&p, "{\"n\":1}\n{\"n\":").unwrap();
+        let mut t = FileTransport::open(&p, 0, 2).unwrap();
+        t.send(&["{\"n\":2}".to_string()]).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text, "{\"n\":1}\n{\"n\":\n{\"n\":2}\n");
+        // A complete file is appended to as it is.
+        let mut t = FileTransport::open(&p, 0, 2).unwrap();
+        t.send(&["{\"n\":3}".to_string()]).unwrap();
+        assert!(
+            std::fs::read_to_string(&p)
+                .unwrap()
+                .ends_with("2}\n{\"n\":3}\n")
+        );
     }
 }

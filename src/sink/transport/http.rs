@@ -68,7 +68,16 @@ fn describe(e: &ureq::Error) -> String {
         ureq::Error::Io(io) => format!("connection: {}", io.kind()),
         ureq::Error::ConnectionFailed => "connection failed".into(),
         ureq::Error::HostNotFound => "host not found".into(),
-        other => format!("request failed: {other}"),
+        ureq::Error::BadUri(_) => "invalid URL".into(),
+        other => {
+            // Some messages quote the URL, which may carry credentials.
+            let text = other.to_string();
+            if text.contains("://") {
+                "request failed".into()
+            } else {
+                format!("request failed: {text}")
+            }
+        }
     }
 }
 

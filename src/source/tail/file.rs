@@ -107,49 +107,73 @@ impl Tracked {
         !self.seen || nlink == 0
     }
 
+    /// Looks at the file without reading it: notes growth, keeps the head
+    /// of a young file growing, and says whether it was truncated. Cheap
+    /// (an `fstat` and a `pread` of at most 4 KiB), so it runs for every
+    /// file being read, also (once per poll interval) for those waiting
+    /// behind an earlier file of their source: a truncation is noticed
+    /// while the copy that `copytruncate` made is surely still there.
+    pub(super) fn check(&mut self, now: Instant, registry: &Registry) -> io::Result<bool> {
+        let State::Reading(r) = &mut self.state else {
+            return Ok(false);
+        };
+        let size = self.file.metadata()?.len();
+        if size != self.size {
+            self.changed_at = now;
+        }
+        // Shrunk below what we read, or rewritten from the start: size
+        // alone misses a truncation followed by writes of the same or more
+        // bytes, so the first bytes are compared every poll (more than the
+        // first line, which may be a header every file of the source
+        // shares).
+        if size < r.reader.read_position()
+            || !starts_like(&self.file, &r.head, r.id.fp.len as usize)?
+        {
+            return Ok(true);
+        }
+        self.size = size;
+        if r.head.len() < HEAD_BYTES && size > r.head.len() as u64 {
+            // Young file: keep its head growing up to the full length.
+            let head = read_head_bytes(&self.file)?;
+            // Read again after the check above: the file may have been
+            // truncated and rewritten in between.
+            if !head.starts_with(&r.head) {
+                return Ok(true);
+            }
+            r.head = head;
+            registry.set_head(&r.id, Fingerprint::of_prefix(&r.head));
+        }
+        Ok(false)
+    }
+
     /// Reads what the file gained, up to `budget` bytes, into `sink`.
+    /// Stops early, with `more`, once `interrupted` says so (a directory
+    /// changed: new files are identified before reading goes on).
     pub(super) fn poll(
         &mut self,
         sink: &mut dyn ChunkSink,
         budget: u64,
         now: Instant,
         registry: &Registry,
+        interrupted: &dyn Fn() -> bool,
     ) -> io::Result<Polled> {
+        if self.check(now, registry)? {
+            return Ok(Polled::Truncated);
+        }
         let State::Reading(r) = &mut self.state else {
             return Ok(Polled::Read {
                 bytes: 0,
                 more: false,
             });
         };
-        let meta = self.file.metadata()?;
-        let size = meta.len();
-        let grew = size != self.size;
-        if grew {
-            self.changed_at = now;
-        }
-        // Shrunk below what we read, or rewritten from the start: size
-        // alone misses a truncation followed by writes of the same or more
-        // bytes, so the first bytes are compared every poll (one pread of
-        // at most 4 KiB; more than the first line, which may be a header
-        // every file of the source shares).
-        if size < r.reader.read_position()
-            || !starts_like(&self.file, &r.head, r.id.fp.len as usize)?
-        {
-            return Ok(Polled::Truncated);
-        }
-        self.size = size;
-        if r.head.len() < HEAD_BYTES && size > r.head.len() as u64 {
-            // Young file: keep its head growing up to the full length.
-            r.head = read_head_bytes(&self.file)?;
-            registry.set_head(&r.id, Fingerprint::of_prefix(&r.head));
-        }
-        if size == r.reader.read_position() {
+        if self.size == r.reader.read_position() {
             return Ok(Polled::Read {
                 bytes: 0,
                 more: false,
             });
         }
         let mut bytes = 0u64;
+        let mut more = false;
         while bytes < budget {
             let Some(chunk) = r.reader.next_chunk(sink.buffer())? else {
                 break;
@@ -158,13 +182,17 @@ impl Tracked {
             if !sink.send(chunk) {
                 return Ok(Polled::Stopped);
             }
+            if interrupted() {
+                more = true;
+                break;
+            }
         }
         if bytes > 0 {
             self.changed_at = now;
         }
         Ok(Polled::Read {
             bytes,
-            more: bytes >= budget,
+            more: more || bytes >= budget,
         })
     }
 

@@ -3,7 +3,7 @@
 //! truncation, finishing and copies do to identities. See the module docs
 //! of [`super`] for the rules.
 
-use super::file::{State, Tracked, is_compressed};
+use super::file::{Reading, State, Tracked, is_compressed};
 use super::{Beyond, Tailer, end_position};
 use crate::config::ReadFrom;
 use crate::logging::path as safe;
@@ -91,7 +91,11 @@ impl Tailer {
                 self.ignored.insert(key, true);
                 continue;
             }
-            crate::debug!("tail: found {}", safe(&path));
+            crate::debug!(
+                "tail: found {} (inode {}, {size} bytes)",
+                safe(&path),
+                key.ino
+            );
             self.files.push(Tracked {
                 key,
                 path,
@@ -111,8 +115,10 @@ impl Tailer {
 
     /// Identifies files whose first line became complete. Exact checkpoint
     /// matches go first, so an original claims its checkpoint before a copy
-    /// of it is considered.
-    pub(super) fn resolve_awaiting(&mut self, now: Instant) {
+    /// of it is considered. Files that will never be identified (compressed,
+    /// or gone while empty) are removed only with `prune`: in the middle of
+    /// a reading round, indexes must stay valid.
+    pub(super) fn resolve_awaiting(&mut self, now: Instant, prune: bool) {
         let mut ready: Vec<(usize, Fingerprint, bool)> = Vec::new();
         let mut drop: Vec<usize> = Vec::new();
         for (i, t) in self.files.iter_mut().enumerate() {
@@ -151,8 +157,10 @@ impl Tailer {
         for (i, fp, _) in ready {
             self.decide(i, fp);
         }
-        for i in drop.into_iter().rev() {
-            self.files.remove(i);
+        if prune {
+            for i in drop.into_iter().rev() {
+                self.files.remove(i);
+            }
         }
     }
 
@@ -175,7 +183,13 @@ impl Tailer {
             }
             // Undecidable until the reading loop has dealt with that
             // file's truncation (whose copy this may be): wait a poll.
-            None => return,
+            None => {
+                crate::debug!(
+                    "tail: {} may be a copy of a truncated file; deciding later",
+                    safe(&self.files[i].path)
+                );
+                return;
+            }
             Some(false) => {}
         }
         // A checkpoint of this content: same first line, and the first bytes
@@ -275,7 +289,7 @@ impl Tailer {
                         State::Reading(_) => false,
                     }
             })
-            .filter_map(|(j, s)| Some((j, matches_head(&s.file, &r.head, offset).ok()??)))
+            .filter_map(|(j, s)| Some((j, verified_copy(&s.file, &r, offset)?)))
             .max_by_key(|(_, verified)| *verified)
             .map(|(j, _)| j);
         match copy {
@@ -395,7 +409,7 @@ impl Tailer {
                 .filter(|(_, s)| {
                     s.source == t.source && matches!(s.state, State::Shadow { fp } if fp == r.id.fp)
                 })
-                .filter_map(|(j, s)| Some((j, matches_head(&s.file, &r.head, offset).ok()??)))
+                .filter_map(|(j, s)| Some((j, verified_copy(&s.file, r, offset)?)))
                 .max_by_key(|(_, verified)| *verified)
                 .map(|(j, _)| j);
             if let Some(j) = copy {
@@ -405,4 +419,13 @@ impl Tailer {
         }
         ok
     }
+}
+
+/// How far `copy` is verified to hold the same bytes as the file `r` reads
+/// before its read offset `offset` (see [`matches_head`]); at least the
+/// first line is compared, so a copy of a file of which nothing was read
+/// yet takes over too. `None` if it differs.
+fn verified_copy(copy: &File, r: &Reading, offset: u64) -> Option<usize> {
+    let upto = offset.max(u64::from(r.id.fp.len));
+    matches_head(copy, &r.head, upto).ok().flatten()
 }

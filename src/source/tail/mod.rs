@@ -4,7 +4,8 @@
 //! The [`Tailer`] runs as the pipeline's producer. Each poll it
 //!
 //! 1. re-expands the globs when due (every `tail.rescan_interval`, or at
-//!    once when inotify reports a file created, renamed or removed), and
+//!    once when inotify reports a file created, renamed or removed, also
+//!    in the middle of reading a backlog, after the chunk at hand), and
 //!    opens files it does not know yet, by device + inode;
 //! 2. identifies new files once their first line is complete
 //!    ([`FileIdentity`]: inode + hash of the first line; plus the *head*,
@@ -18,7 +19,9 @@
 //!    a source is first tailed);
 //! 3. reads every file in the order it was found, so a file rotated away
 //!    by rename is finished before its successor; a file that shrank or
-//!    whose first line changed was truncated and is read again from 0;
+//!    whose first bytes changed was truncated and is read again from 0
+//!    (checked every poll; for files waiting behind an earlier one, once
+//!    per poll interval);
 //!    a file rotated away or deleted is read to its end and closed once it
 //!    stayed unchanged for `tail.rotate_wait`.
 //!
@@ -147,6 +150,10 @@ pub struct Tailer {
     health: Health,
     clock: SharedClock,
     first_scan: bool,
+    /// Last time files waiting behind a backlog were checked for
+    /// truncation (at most once per poll interval: a poll while busy
+    /// comes after every chunk).
+    backlog_checked: Option<Instant>,
     next_rescan: Instant,
     rescan: Arc<AtomicBool>,
     watcher: Option<notify::RecommendedWatcher>,
@@ -185,6 +192,7 @@ impl Tailer {
             health,
             clock,
             first_scan: true,
+            backlog_checked: None,
             next_rescan: now,
             rescan: Arc::new(AtomicBool::new(true)),
             watcher: None,
@@ -311,15 +319,31 @@ impl Tailer {
             self.discover(now);
         }
         self.revalidate_shadows();
-        self.resolve_awaiting(now);
+        self.resolve_awaiting(now, true);
         let mut busy = false;
         // A source whose earlier file still has unread data waits: a file
         // rotated away is finished before its successor is read.
         let mut backlog = vec![false; self.sources.len()];
+        let check_backlog = self
+            .backlog_checked
+            .is_none_or(|t| now.saturating_duration_since(t) >= self.settings.poll_interval);
+        if check_backlog {
+            self.backlog_checked = Some(now);
+        }
         let mut i = 0;
         while i < self.files.len() {
             let t = &mut self.files[i];
             if backlog[t.source] {
+                // Not read yet, but a truncation is noticed now.
+                let truncated = check_backlog
+                    && t.check(now, &self.registry).unwrap_or_else(|e| {
+                        crate::warn!("tail: {}: {e}", safe(&t.path));
+                        false
+                    });
+                if truncated {
+                    self.truncated(i, now);
+                    return Step::Busy;
+                }
                 i += 1;
                 continue;
             }
@@ -344,7 +368,16 @@ impl Tailer {
                     continue;
                 }
             }
-            match t.poll(sink, self.settings.read_batch_bytes, now, &self.registry) {
+            let rescan = &self.rescan;
+            let interrupted = || rescan.load(Ordering::SeqCst);
+            let polled = t.poll(
+                sink,
+                self.settings.read_batch_bytes,
+                now,
+                &self.registry,
+                &interrupted,
+            );
+            match polled {
                 Ok(Polled::Stopped) => return Step::Stopped,
                 Ok(Polled::Truncated) => {
                     self.truncated(i, now);
@@ -366,6 +399,16 @@ impl Tailer {
                     }
                 }
                 Err(e) => crate::warn!("tail: reading {}: {e}", safe(&self.files[i].path)),
+            }
+            if self.rescan.swap(false, Ordering::SeqCst) {
+                // A directory changed while reading (a file created,
+                // renamed or removed): find and identify new files now,
+                // not after the round, so a copytruncate's original is
+                // known by its content before that content is gone.
+                // Discovery only appends, so `i` stays valid.
+                self.discover(now);
+                self.revalidate_shadows();
+                self.resolve_awaiting(now, false);
             }
             i += 1;
         }
@@ -428,7 +471,11 @@ impl Tailer {
             .inc_by(0);
         m.lines.with_label_values(&[&spec.name]).inc_by(0);
         m.bytes_read.with_label_values(&[&spec.name]).inc_by(0);
-        crate::debug!("tail: reading {} from offset {offset}", safe(&t.path));
+        crate::debug!(
+            "tail: reading {} (inode {}) from offset {offset}",
+            safe(&t.path),
+            t.key.ino
+        );
         let reader = self
             .settings
             .reader
@@ -474,17 +521,6 @@ impl Tailer {
                 .with_label_values(&[name])
                 .set(files[i]);
         }
-    }
-
-    /// Files being read: (path, offset) in reading order (tests, debugging).
-    pub fn positions(&self) -> Vec<(PathBuf, u64)> {
-        self.files
-            .iter()
-            .filter_map(|t| match &t.state {
-                State::Reading(r) => Some((t.path.clone(), r.reader.offset())),
-                _ => None,
-            })
-            .collect()
     }
 }
 

@@ -562,3 +562,138 @@ fn a_reused_inode_does_not_inherit_the_old_checkpoint() {
         Save,
     ]);
 }
+
+/// Found by the daemon's rotation test under load: the tailer was behind,
+/// still reading an earlier file, when the live file (identified, nothing
+/// read of it yet) was copied and truncated. The truncation is noticed at
+/// the next poll although the file waits behind the backlog, and the copy
+/// takes over from offset 0 (nothing of the original had been read, so
+/// there is nothing to verify beyond its first line).
+#[test]
+fn a_copytruncate_behind_a_backlog_is_noticed_and_the_copy_takes_over() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("logs");
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = |from: u64, n: u64| -> Vec<u8> {
+        (from..from + n)
+            .flat_map(|s| format!("L{s:06} payload\n").into_bytes())
+            .collect()
+    };
+    std::fs::write(dir.join("app.log.1"), lines(1, 200)).unwrap();
+    std::fs::write(dir.join("app.log"), lines(201, 10)).unwrap();
+    // The rotated file is older, so it is read first.
+    let old = std::time::SystemTime::now() - Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("app.log.1"))
+        .and_then(|f| f.set_modified(old))
+        .unwrap();
+    let clock = FakeClock::new();
+    let (mut t, registry) = tailer(&dir, &state, &clock);
+    let mut sink = Collect {
+        chunks: Vec::new(),
+        registry,
+        pending: Vec::new(),
+    };
+    assert_eq!(t.poll(&mut sink), Step::Busy, "app.log.1 is long");
+    let original = t
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("app.log"))
+        .and_then(|f| match &f.state {
+            State::Reading(r) => Some((r.id.fp, r.reader.read_position())),
+            _ => None,
+        });
+    let (fp, read) = original.expect("app.log identified");
+    assert_eq!(read, 0, "app.log waits behind app.log.1");
+    // logrotate's copytruncate, then new lines in the truncated file.
+    std::fs::copy(dir.join("app.log"), dir.join("app.log.c")).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(dir.join("app.log"))
+        .unwrap();
+    std::fs::write(dir.join("app.log"), lines(211, 20)).unwrap();
+    // Two polls a poll interval apart: one finds the copy (undecided while
+    // its original looks truncated), the next notices the truncation
+    // behind the backlog.
+    for _ in 0..2 {
+        clock.advance(Duration::from_millis(300));
+        t.poll(&mut sink);
+    }
+    let copy = t.files.iter().find(|f| f.path.ends_with("app.log.c"));
+    match copy.map(|f| &f.state) {
+        Some(State::Reading(r)) => assert_eq!(r.id.fp, fp, "the copy continues the original"),
+        other => panic!("the copy is not reading: {other:?}"),
+    }
+    poll_until_idle(&mut t, &mut sink);
+    let mut seen = BTreeMap::new();
+    for c in &sink.chunks {
+        for l in c.data.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            *seen.entry(l.to_vec()).or_insert(0u32) += 1;
+        }
+    }
+    assert_eq!(seen.len(), 230, "every line");
+    assert!(seen.values().all(|n| *n == 1), "once");
+}
+
+/// A sink that, at its first chunk, creates a file and reports a directory
+/// change, as inotify would while the tailer is busy with a backlog.
+struct ChangeOnFirstSend {
+    inner: Collect,
+    change: Option<(PathBuf, Arc<std::sync::atomic::AtomicBool>)>,
+}
+
+impl ChunkSink for ChangeOnFirstSend {
+    fn buffer(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    fn send(&mut self, chunk: Chunk) -> bool {
+        if let Some((path, flag)) = self.change.take() {
+            std::fs::write(path, b"N000001 new file\n").unwrap();
+            flag.store(true, Ordering::SeqCst);
+        }
+        self.inner.send(chunk)
+    }
+}
+
+/// A file created while the tailer reads a backlog is identified (its
+/// first bytes recorded) in the same round, not after the backlog: its
+/// content may be gone (copytruncate) by the time the backlog is read.
+#[test]
+fn a_file_created_during_a_backlog_is_identified_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path().join("logs");
+    let state = d.path().join("state");
+    std::fs::create_dir_all(&dir).unwrap();
+    // More than one read (128 KiB) of lines.
+    let backlog: Vec<u8> = (1..=20_000)
+        .flat_map(|s| format!("L{s:06} payload\n").into_bytes())
+        .collect();
+    std::fs::write(dir.join("app.log.1"), backlog).unwrap();
+    let clock = FakeClock::new();
+    let (mut t, registry) = tailer(&dir, &state, &clock);
+    // Only inotify (the flag) triggers a rescan here.
+    t.settings.rescan_interval = Duration::from_secs(3600);
+    let mut sink = ChangeOnFirstSend {
+        inner: Collect {
+            chunks: Vec::new(),
+            registry,
+            pending: Vec::new(),
+        },
+        change: Some((dir.join("app.log"), t.rescan.clone())),
+    };
+    assert_eq!(t.poll(&mut sink), Step::Busy, "the backlog is not read yet");
+    let new = t.files.iter().find(|f| f.path.ends_with("app.log"));
+    assert!(
+        matches!(new.map(|f| &f.state), Some(State::Reading(_))),
+        "identified in the round that saw it created"
+    );
+    let backlog_left = t.files.iter().any(|f| match &f.state {
+        State::Reading(r) => f.path.ends_with("app.log.1") && r.reader.offset() < f.size,
+        _ => false,
+    });
+    assert!(backlog_left, "still behind on app.log.1");
+}
