@@ -29,6 +29,7 @@ fn builtin_rules_load() {
     assert_eq!(
         correlations,
         [
+            "bulk-read-by-new-reader",
             "staff-document-enumeration",
             "document-enumeration-anomaly",
             "document-enumeration",
@@ -54,7 +55,7 @@ fn builtin_rules_load() {
         .iter()
         .find(|r| r.info.id == "bulk-read-document-database")
         .unwrap();
-    assert_eq!(bulk.info.level, Level::Medium);
+    assert_eq!(bulk.info.level, Level::Low);
     assert!(bulk.info.tags.iter().any(|t| t == "attack.t1530"));
     assert!(
         bulk.source.path.starts_with("detections/exfil"),
