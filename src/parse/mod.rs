@@ -15,6 +15,7 @@
 //! many on one line, which is why the pipeline calls
 //! [`LineParser::parse_multi`].
 
+pub mod auditd;
 pub mod cadf;
 pub mod cloudtrail;
 pub mod combined;
@@ -229,8 +230,9 @@ pub fn parser_for(format: Format) -> Option<Box<dyn LineParser>> {
         Format::Cloudtrail => Some(Box::new(cloudtrail::CloudtrailParser)),
         Format::K8sAudit => Some(Box::new(k8s_audit::K8sAuditParser)),
         Format::Syslog => Some(Box::new(syslog::SyslogParser::new())),
-        // auditd groups records of several lines in the pipeline (separate work).
-        Format::Auditd => None,
+        // One record per call; the pipeline groups records into events first
+        // (`auditd::Assembler`).
+        Format::Auditd => Some(Box::new(auditd::AuditdParser)),
     }
 }
 

@@ -1,0 +1,327 @@
+//! Linux audit logs (`auditd`): records grouped into events.
+//!
+//! An audit event is written as several records (lines) that share
+//! `msg=audit(TIME:SERIAL)` and, with `node=`, a host:
+//!
+//! ```text
+//! type=SYSCALL msg=audit(1492037291.036:59): arch=c000003e syscall=59 success=yes … comm="grep" exe="/usr/bin/grep" key="exec"
+//! type=EXECVE msg=audit(1492037291.036:59): argc=3 a0="grep" a1="--color=auto" a2="mapping"
+//! type=CWD msg=audit(1492037291.036:59):  cwd="/home/andrew_kroh"
+//! type=PATH msg=audit(1492037291.036:59): item=0 name="/usr/bin/grep" … nametype=NORMAL
+//! type=EOE msg=audit(1492037291.036:59):
+//! ```
+//!
+//! The work is split in two:
+//!
+//! - [`Assembler`] (sequential, headers only) decides which records form an
+//!   event and when it is complete: at `EOE`, for a single-record user
+//!   message at once, or after a timeout in event time, past a limit of open
+//!   events, or at the end of the input (lost `EOE`). Its [`AuditPlan`] per
+//!   chunk lists the completed events.
+//! - [`build_event`] turns one event's records into an [`Event`] that
+//!   borrows from them (only hex-decoded values and split EXECVE arguments
+//!   allocate). The pipeline runs it on the workers.
+//!
+//! [`AuditdParser`] reads a single line as a one-record event: what format
+//! sniffing, the syslog parser (audisp-syslog forwards one record per
+//! message) and callers outside the pipeline get. Field mappings are in
+//! `docs/FORMATS.md`.
+
+mod assemble;
+mod execve;
+mod names;
+mod record;
+
+pub use assemble::{Assembler, AssemblerConfig, AuditPlan, PlannedRecord, Span};
+
+use super::fields::set_source;
+use super::{Format, LineParser, ParseError};
+use crate::event::{Event, Field, Origin, Timestamp, Value};
+use record::{Pair, header};
+use std::borrow::Cow;
+
+/// Parser for `auditd`, one record per call; the pipeline groups records
+/// with an [`Assembler`] first.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuditdParser;
+
+impl LineParser for AuditdParser {
+    fn format(&self) -> Format {
+        Format::Auditd
+    }
+
+    fn parse<'a>(&self, line: &'a [u8], ev: &mut Event<'a>) -> Result<(), ParseError> {
+        let origin = ev.origin;
+        build_event(std::iter::once((line, origin)), ev)
+    }
+}
+
+/// Whether a line (or syslog message) looks like an audit record: it starts
+/// with `type=` or `node=` and names `audit(`.
+pub fn looks_like_record(line: &[u8]) -> bool {
+    (line.starts_with(b"type=") || line.starts_with(b"node="))
+        && memchr::memmem::find(line, b"audit(").is_some()
+}
+
+/// Builds one event from its records (bytes and origin, in the order they
+/// were read) into `ev`. The first record gives the time, serial and node;
+/// a record whose header does not parse is an error only when it is the
+/// first.
+pub fn build_event<'a>(
+    records: impl Iterator<Item = (&'a [u8], Origin)>,
+    ev: &mut Event<'a>,
+) -> Result<(), ParseError> {
+    let mut b = Builder::default();
+    let mut first = true;
+    for (line, _) in records {
+        let h = match header(line) {
+            Ok(h) => h,
+            Err(e) if first => return Err(e),
+            Err(_) => continue,
+        };
+        if first {
+            first = false;
+            ev.timestamp = Some(Timestamp::from_unix(
+                i64::try_from(h.secs).unwrap_or(i64::MAX / 1_000_000_000),
+                h.millis * 1_000_000,
+            ));
+            if let Some(node) = h.node {
+                ev.set_str(Field::HostName, node);
+            }
+            ev.push_extra("auditd.sequence", Value::Int(h.serial as i64));
+        }
+        b.record(h.rtype, &line[h.body_at.min(line.len())..]);
+    }
+    b.finish(ev);
+    Ok(())
+}
+
+/// ECS fields that the first record carrying them decides.
+#[derive(Default)]
+struct Ecs<'a> {
+    exe: Option<Cow<'a, str>>,
+    comm: Option<Cow<'a, str>>,
+    pid: Option<i64>,
+    ppid: Option<i64>,
+    auid: Option<Cow<'a, str>>,
+    uid: Option<Cow<'a, str>>,
+    user_name: Option<Cow<'a, str>>,
+    acct: Option<Cow<'a, str>>,
+    audit_name: Option<Cow<'a, str>>,
+    outcome: Option<&'static str>,
+    syscall_name: Option<Cow<'a, str>>,
+    proctitle: Option<Cow<'a, str>>,
+    cmd: Option<Cow<'a, str>>,
+    addr: Option<Cow<'a, str>>,
+    /// PATH names: (name, is a PARENT item).
+    paths: Vec<(Cow<'a, str>, bool)>,
+    tags: Vec<Cow<'a, str>>,
+}
+
+/// Collects the fields of an event's records.
+#[derive(Default)]
+struct Builder<'a> {
+    types: Vec<&'a str>,
+    /// `auditd.<key>` → distinct values in record order.
+    fields: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+    args: execve::Args<'a>,
+    ecs: Ecs<'a>,
+}
+
+impl<'a> Builder<'a> {
+    fn record(&mut self, rtype: &'a str, body: &'a [u8]) {
+        if rtype == "EOE" {
+            return;
+        }
+        if !self.types.contains(&rtype) {
+            self.types.push(rtype);
+        }
+        let execve = rtype == "EXECVE";
+        let path = rtype == "PATH";
+        let mut name: Option<Cow<'a, str>> = None;
+        let mut parent = false;
+        record::fields(body, execve, &mut |p: Pair<'a>| {
+            if execve && self.args.take(p.key, &p.value, p.bare) {
+                return;
+            }
+            if path {
+                match p.key {
+                    "name" => name = Some(p.value.clone()),
+                    "nametype" => parent = p.value == "PARENT",
+                    _ => {}
+                }
+            }
+            self.ecs(rtype, &p);
+            self.add(Cow::Borrowed(p.key), p.value);
+        });
+        if let Some(n) = name {
+            self.ecs.paths.push((n, parent));
+        }
+    }
+
+    /// Records the ECS-relevant fields of one pair.
+    fn ecs(&mut self, rtype: &str, p: &Pair<'a>) {
+        let e = &mut self.ecs;
+        let set = |slot: &mut Option<Cow<'a, str>>| {
+            if slot.is_none() {
+                *slot = Some(p.value.clone());
+            }
+        };
+        match (p.key, p.enriched) {
+            ("exe", false) => set(&mut e.exe),
+            ("comm", false) => set(&mut e.comm),
+            ("pid", false) if e.pid.is_none() => e.pid = p.value.parse().ok(),
+            ("ppid", false) if e.ppid.is_none() => e.ppid = p.value.parse().ok(),
+            ("auid", false) => set(&mut e.auid),
+            ("uid", false) => set(&mut e.uid),
+            ("acct", false) => set(&mut e.acct),
+            ("UID", true) => set(&mut e.user_name),
+            ("AUID", true) if p.value != "unset" => set(&mut e.audit_name),
+            ("SYSCALL", true) => set(&mut e.syscall_name),
+            ("proctitle", false) => set(&mut e.proctitle),
+            ("cmd", false) => set(&mut e.cmd),
+            ("addr", false) => set(&mut e.addr),
+            ("key", false) => {
+                for k in split_keys(&p.value) {
+                    if !e.tags.contains(&k) {
+                        e.tags.push(k);
+                    }
+                }
+            }
+            ("success", false) if rtype == "SYSCALL" => {
+                e.outcome = match p.value.as_ref() {
+                    "yes" => Some("success"),
+                    "no" => Some("failure"),
+                    _ => e.outcome,
+                };
+            }
+            ("res", false) if e.outcome.is_none() => {
+                e.outcome = match p.value.as_ref() {
+                    "success" | "yes" | "1" => Some("success"),
+                    "failed" | "fail" | "no" | "0" => Some("failure"),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds a value under `auditd.<key>`, once per distinct value.
+    fn add(&mut self, key: Cow<'a, str>, value: Cow<'a, str>) {
+        match self.fields.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => {
+                if !values.contains(&value) {
+                    values.push(value);
+                }
+            }
+            None => self.fields.push((key, vec![value])),
+        }
+    }
+
+    fn finish(mut self, ev: &mut Event<'a>) {
+        let args = std::mem::take(&mut self.args);
+        if !args.is_empty() {
+            let argc = args.argc;
+            let list = args.into_list();
+            ev.set(
+                Field::ProcessCommandLine,
+                Value::Str(Cow::Owned(execve::command_line(&list))),
+            );
+            for (i, a) in list {
+                let key = format!("a{i}");
+                let key = names::static_key(&key).map_or(Cow::Owned(key), Cow::Borrowed);
+                self.add(key, a);
+            }
+            if let Some(n) = argc {
+                ev.push_extra("auditd.argc", Value::Int(n as i64));
+            }
+        }
+        let e = self.ecs;
+        if ev.get(Field::ProcessCommandLine).is_none()
+            && let Some(cl) = e.proctitle.or(e.cmd)
+        {
+            ev.set(Field::ProcessCommandLine, Value::Str(cl));
+        }
+        if let Some(v) = e.exe {
+            ev.set(Field::ProcessExecutable, Value::Str(v));
+        }
+        if let Some(v) = e.comm {
+            ev.push_extra("process.name", Value::Str(v));
+        }
+        if let Some(v) = e.pid {
+            ev.push_extra("process.pid", Value::Int(v));
+        }
+        if let Some(v) = e.ppid {
+            ev.push_extra("process.parent.pid", Value::Int(v));
+        }
+        if let Some(v) = e.auid {
+            ev.set(Field::UserAuditId, Value::Str(v));
+        }
+        if let Some(v) = e.audit_name {
+            ev.push_extra("user.audit.name", Value::Str(v));
+        }
+        if let Some(v) = e.uid {
+            ev.set(Field::UserId, Value::Str(v));
+        }
+        if let Some(v) = e.user_name.or(e.acct) {
+            ev.set(Field::UserName, Value::Str(v));
+        }
+        if let Some(v) = e.addr {
+            set_source(ev, v);
+        }
+        if let Some(o) = e.outcome {
+            ev.set(Field::EventOutcome, Value::str(o));
+        }
+        let action = match e.syscall_name {
+            Some(s) => s,
+            None => Cow::Owned(
+                self.types
+                    .first()
+                    .copied()
+                    .unwrap_or("unknown")
+                    .to_ascii_lowercase(),
+            ),
+        };
+        ev.set(Field::EventAction, Value::Str(action));
+        let primary = e
+            .paths
+            .iter()
+            .find(|(_, parent)| !parent)
+            .or(e.paths.first());
+        if let Some((p, _)) = primary {
+            ev.set(Field::FilePath, Value::Str(p.clone()));
+        }
+        if !e.tags.is_empty() {
+            ev.set(Field::Tags, Value::List(e.tags));
+        }
+        let types = match self.types.as_slice() {
+            [one] => Value::str(one),
+            many => Value::List(many.iter().map(|t| Cow::Borrowed(*t)).collect()),
+        };
+        ev.push_extra("auditd.type", types);
+        for (key, mut values) in self.fields {
+            let value = if values.len() == 1 {
+                Value::Str(values.pop().unwrap_or_default())
+            } else {
+                Value::List(values)
+            };
+            ev.push_extra(names::prefixed(&key), value);
+        }
+    }
+}
+
+/// The `key` field: several keys are joined by 0x01.
+fn split_keys<'a>(v: &Cow<'a, str>) -> impl Iterator<Item = Cow<'a, str>> {
+    let parts: Vec<Cow<'a, str>> = if v.contains('\u{1}') {
+        v.split('\u{1}')
+            .filter(|s| !s.is_empty())
+            .map(|s| Cow::Owned(s.to_owned()))
+            .collect()
+    } else {
+        vec![v.clone()]
+    };
+    parts.into_iter()
+}
+
+#[cfg(test)]
+mod tests;
