@@ -108,6 +108,23 @@ impl AuditPlan {
         })
     }
 
+    /// Appends another plan of the same chunk (the end-of-input flush after
+    /// the chunk's own events).
+    pub fn append(&mut self, other: AuditPlan) {
+        let shift = self.carried.len();
+        let base = self.records.len();
+        self.carried.extend_from_slice(&other.carried);
+        self.records.extend(other.records.into_iter().map(|mut r| {
+            if let Span::Carried(s, e) = r.span {
+                r.span = Span::Carried(s + shift, e + shift);
+            }
+            r
+        }));
+        self.events
+            .extend(other.events.into_iter().map(|r| r.start + base..r.end + base));
+        self.errors.extend(other.errors);
+    }
+
     /// True when the plan has nothing to do.
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.errors.is_empty()

@@ -122,6 +122,8 @@ struct Ecs<'a> {
 #[derive(Default)]
 struct Builder<'a> {
     types: Vec<&'a str>,
+    /// Records read, `EOE` excluded.
+    records: i64,
     /// `auditd.<key>` → distinct values in record order.
     fields: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
     args: execve::Args<'a>,
@@ -133,6 +135,7 @@ impl<'a> Builder<'a> {
         if rtype == "EOE" {
             return;
         }
+        self.records += 1;
         if !self.types.contains(&rtype) {
             self.types.push(rtype);
         }
@@ -299,6 +302,7 @@ impl<'a> Builder<'a> {
             many => Value::List(many.iter().map(|t| Cow::Borrowed(*t)).collect()),
         };
         ev.push_extra("auditd.type", types);
+        ev.push_extra("auditd.records", Value::Int(self.records));
         for (key, mut values) in self.fields {
             let value = if values.len() == 1 {
                 Value::Str(values.pop().unwrap_or_default())
