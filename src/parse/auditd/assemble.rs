@@ -9,8 +9,11 @@
 //! An event is complete, and emitted, when
 //!
 //! 1. its `EOE` record arrives;
-//! 2. it is a user-space message (`USER_LOGIN`, `CRED_ACQ`, …: [`Kind`]
-//!    `Single`), which is an event on its own;
+//! 2. it began with a user-space message (`USER_LOGIN`, `SERVICE_START`,
+//!    …), which is usually an event on its own, and a record of another
+//!    event with a later time arrives (a message sent from an audited
+//!    syscall is followed by that syscall's records, with the same time
+//!    and serial, and an `EOE`);
 //! 3. it is older, in **event time**, than the newest record seen by more
 //!    than the timeout (lost `EOE`; old kernels write none) — checked in
 //!    arrival order, oldest first;
@@ -162,6 +165,8 @@ pub struct Assembler {
     /// Open events by arrival order of their first record.
     open: BTreeMap<u64, Open>,
     index: HashMap<Key, u64>,
+    /// Open events that began with a user-space message.
+    singles: Vec<u64>,
     next: u64,
     /// Newest event time seen.
     clock_ms: i64,
@@ -174,6 +179,7 @@ impl Assembler {
             cfg,
             open: BTreeMap::new(),
             index: HashMap::new(),
+            singles: Vec::new(),
             next: 0,
             clock_ms: i64::MIN,
         }
@@ -247,6 +253,20 @@ impl Assembler {
             }
             self.emit(order, data, plan);
         }
+        let mut i = 0;
+        while i < self.singles.len() {
+            let order = self.singles[i];
+            match self.open.get(&order) {
+                Some(ev) if ev.key != key && key.time_ms > ev.time_ms => {
+                    self.singles.swap_remove(i);
+                    self.emit(order, data, plan);
+                }
+                Some(_) => i += 1,
+                None => {
+                    self.singles.swap_remove(i);
+                }
+            }
+        }
         if let Some(&order) = self.index.get(&key) {
             if let Some(ev) = self.open.get_mut(&order) {
                 ev.records.push(held);
@@ -258,13 +278,11 @@ impl Assembler {
         }
         match kind {
             Kind::End => {}
-            Kind::Single => {
-                let start = plan.records.len();
-                push_record(plan, &held, data);
-                plan.events.push(start..plan.records.len());
-            }
-            Kind::Part => {
+            Kind::Single | Kind::Part => {
                 let order = self.next;
+                if kind == Kind::Single {
+                    self.singles.push(order);
+                }
                 self.next += 1;
                 self.index.insert(key, order);
                 self.open.insert(

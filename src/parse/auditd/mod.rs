@@ -314,15 +314,19 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The `key` field: several keys are joined by 0x01.
+/// The `key` field: several keys are joined by 0x01. Old `auditctl`
+/// versions wrote `key="key=name"`; the tag is `name`.
 fn split_keys<'a>(v: &Cow<'a, str>) -> impl Iterator<Item = Cow<'a, str>> {
     let parts: Vec<Cow<'a, str>> = if v.contains('\u{1}') {
         v.split('\u{1}')
             .filter(|s| !s.is_empty())
-            .map(|s| Cow::Owned(s.to_owned()))
+            .map(|s| Cow::Owned(s.strip_prefix("key=").unwrap_or(s).to_owned()))
             .collect()
     } else {
-        vec![v.clone()]
+        match v {
+            Cow::Borrowed(b) => vec![Cow::Borrowed(b.strip_prefix("key=").unwrap_or(b))],
+            Cow::Owned(o) => vec![Cow::Owned(o.strip_prefix("key=").unwrap_or(o).to_owned())],
+        }
     };
     parts.into_iter()
 }

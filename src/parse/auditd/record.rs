@@ -214,9 +214,7 @@ fn untrusted(key: &str, execve: bool) -> bool {
             | "file"
             | "key"
             | "name"
-            | "new"
             | "ocomm"
-            | "old"
             | "path"
             | "proctitle"
             | "root_dir"
@@ -255,7 +253,6 @@ fn id_key(key: &str) -> bool {
             | "ouid"
             | "ogid"
             | "old-auid"
-            | "old-ses"
             | "sauid"
             | "obj_uid"
             | "obj_gid"
@@ -396,6 +393,12 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
                     .map_or(b.len(), |e| i + e);
                 let mut v = &s[i..end];
                 i = end;
+                // `key=(null)ARCH=x86_64 …`: the enriched separator was
+                // lost in transit (copied logs); what follows is enriched.
+                if v.len() > 6 && v.starts_with("(null)") && v.as_bytes()[6].is_ascii_uppercase() {
+                    i = i - v.len() + 6;
+                    v = "(null)";
+                }
                 // `(hostname=?, addr=?, terminal=cron res=success)`
                 v = v.trim_end_matches(',');
                 if !v.contains('(') {
@@ -414,6 +417,7 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
             continue;
         }
         let value = if bare && !mode.enriched && untrusted(key, mode.execve) {
+            // (upper-case keys never match `untrusted`)
             match unhex(value) {
                 Some(decoded) => Cow::Owned(decoded),
                 None => Cow::Borrowed(value),
@@ -421,11 +425,14 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
         } else {
             Cow::Borrowed(value)
         };
+        // Kernel keys are lower case; upper-case ones are interpreted
+        // (enriched) values even when the separator was lost.
+        let enriched = mode.enriched || key.bytes().all(|c| c.is_ascii_uppercase() || c == b'_');
         f(Pair {
             key,
             value,
             bare,
-            enriched: mode.enriched,
+            enriched,
         });
     }
 }

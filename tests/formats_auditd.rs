@@ -1,0 +1,396 @@
+//! The `auditd` format against go-libaudit's expected output (vendored,
+//! Apache-2.0: `tests/fixtures/elastic-go-libaudit`), laurel's and
+//! audit-userspace's logs (GPL/LGPL: read from `../shared/data` when it is
+//! there), and the pipeline (same events for any thread count).
+//!
+//! Run with `--nocapture` to see the agreement counts.
+
+mod support;
+
+use picket::event::{Event, Origin, event_to_json};
+use picket::parse::auditd::{Assembler, AssemblerConfig, AuditdParser, build_event};
+use picket::parse::datetime::rfc3339;
+use picket::parse::{Format, LineParser, ParseError, sniff};
+use picket::source::FileId;
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+use std::path::Path;
+use support::*;
+
+/// Assembles a whole input as the pipeline does and renders its events;
+/// also returns the lines that are not records.
+fn events_of(data: &[u8]) -> (Vec<Rendered>, Vec<(u64, ParseError)>) {
+    let mut asm = Assembler::new(AssemblerConfig::default());
+    let mut out = Vec::new();
+    let plan = asm.read_chunk(data, 1, 0, FileId(0));
+    let errors = plan.errors.clone();
+    for (plan, data) in [(plan, data), (asm.finish(), &b""[..])] {
+        for i in 0..plan.events.len() {
+            let mut recs = plan.event(data, i).peekable();
+            let origin = recs.peek().map(|r| r.1).unwrap_or_default();
+            let mut ev = Event::new(Format::Auditd, origin);
+            build_event(recs, &mut ev).unwrap();
+            out.push(event_to_json(&ev, "t"));
+        }
+    }
+    (out, errors)
+}
+
+fn one_record(line: &str) -> Result<Rendered, ParseError> {
+    let mut ev = Event::new(Format::Auditd, Origin::default());
+    AuditdParser.parse(line.as_bytes(), &mut ev)?;
+    Ok(event_to_json(&ev, "t"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// All values of a rendered field as text.
+fn values(ev: &Rendered, name: &str) -> Vec<String> {
+    match ev.get(name) {
+        None => vec![],
+        Some(Json::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect(),
+        Some(Json::String(s)) => vec![s.clone()],
+        Some(other) => vec![other.to_string()],
+    }
+}
+
+fn same_instant(a: &str, b: &str) -> bool {
+    rfc3339(a).is_some() && rfc3339(a) == rfc3339(b)
+}
+
+/// go-libaudit keys that it derives or interprets rather than copies.
+fn go_interpreted(key: &str) -> bool {
+    // SELinux contexts split into parts; syscall/arch/exit numbers named;
+    // the AVC's `{ perms }` and verdict; rhel6's `old auid=… new auid=…`.
+    key.starts_with("subj_")
+        || key.starts_with("obj_")
+        || matches!(
+            key,
+            "arch"
+                | "syscall"
+                | "exit"
+                | "seperms"
+                | "seresult"
+                | "old_auid"
+                | "new_auid"
+                | "family"
+                | "saddr"
+                | "addr"
+                | "port"
+                | "path"
+                | "sig"
+        )
+}
+
+/// Every record of go-libaudit's `auparse/testdata/*.log` against its
+/// `.golden`: type, sequence, timestamp and every data key (hex decoded,
+/// `unset` ids absent), except those go-libaudit interprets.
+#[test]
+fn go_libaudit_auparse_goldens() {
+    let dir = fixture("elastic-go-libaudit/auparse");
+    let (mut records, mut compared, mut interpreted, mut rejected) = (0, 0, 0, 0);
+    let mut mismatches = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    names.sort();
+    for log in names {
+        let golden: Vec<Json> =
+            serde_json::from_str(&read(&log.with_extension("log.golden"))).unwrap();
+        let text = read(&log);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), golden.len(), "{}", log.display());
+        for (line, want) in lines.iter().zip(&golden) {
+            records += 1;
+            let got = one_record(line);
+            let Some(want) = want.as_object() else {
+                assert!(got.is_err(), "go-libaudit rejects {line}");
+                rejected += 1;
+                continue;
+            };
+            let got = got.unwrap_or_else(|e| panic!("{line}: {e}"));
+            let mut check = |what: String, ok: bool| {
+                compared += 1;
+                if !ok {
+                    mismatches.push(format!("{}: {what}", log.display()));
+                }
+            };
+            let rtype = want["record_type"].as_str().unwrap();
+            check(
+                format!("type {rtype} vs {:?}", got["auditd.type"]),
+                text_of(&got, "auditd.type").eq_ignore_ascii_case(rtype),
+            );
+            check(
+                format!("sequence in {line}"),
+                got["auditd.sequence"] == want["sequence"],
+            );
+            check(
+                format!("timestamp in {line}"),
+                same_instant(
+                    want["@timestamp"].as_str().unwrap(),
+                    got["@timestamp"].as_str().unwrap_or(""),
+                ),
+            );
+            for (k, v) in want["data"].as_object().unwrap() {
+                let v = v.as_str().unwrap();
+                let ours = values(&got, &format!("auditd.{k}"));
+                if k == "result" {
+                    let outcome = text_of(&got, "event.outcome");
+                    let agree = matches!(
+                        (v, outcome.as_str()),
+                        ("success", "success") | ("fail", "failure")
+                    );
+                    check(format!("result {v} vs {outcome} in {line}"), agree);
+                } else if v == "unset" {
+                    check(format!("{k} unset in {line}"), ours.is_empty());
+                } else if ours.iter().any(|o| o == v) {
+                    check(String::new(), true);
+                } else if go_interpreted(k) {
+                    interpreted += 1;
+                } else {
+                    check(format!("{k}={v:?} vs {ours:?} in {line}"), false);
+                }
+            }
+        }
+    }
+    println!(
+        "go-libaudit auparse: {records} records ({rejected} rejected as upstream does), \
+         {compared} values compared, {} differ, {interpreted} interpreted by go-libaudit (not compared)",
+        mismatches.len()
+    );
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    assert_eq!(records, 84);
+}
+
+fn text_of(ev: &Rendered, k: &str) -> String {
+    text(ev, k).unwrap_or_default()
+}
+
+/// go-libaudit's reassembly sequences group as its `reassembler_test.go`
+/// expects: (sequence, records) per event, in order.
+#[test]
+fn go_libaudit_reassembly_sequences() {
+    let normal = [(58, 2), (59, 5), (60, 5), (61, 4), (62, 1)];
+    let cases: &[(&str, &[(u64, u64)])] = &[
+        ("normal", &normal),
+        ("out_of_order", &normal),
+        ("lost_messages", &[(49, 2), (59, 5), (60, 5), (61, 4), (62, 1)]),
+        (
+            "rollover",
+            &[(4294967294, 1), (4294967295, 1), (0, 1), (1, 1), (2, 1)],
+        ),
+    ];
+    for (name, want) in cases {
+        let path = fixture(&format!("elastic-go-libaudit/testdata/{name}.log"));
+        let data = std::fs::read(&path).unwrap();
+        assert_eq!(sniff(&data), Some(Format::Auditd), "{name}");
+        let (evs, errors) = events_of(&data);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        let got: Vec<(u64, u64)> = evs
+            .iter()
+            .map(|e| {
+                (
+                    e["auditd.sequence"].as_u64().unwrap(),
+                    e["auditd.records"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(&got, want, "{name}");
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CoalesceTests {
+    tests: BTreeMap<String, String>,
+}
+
+/// go-libaudit's `aucoalesce` cases: each test's records are one event, and
+/// its fields agree with the coalesced golden where the two describe the
+/// same thing (sequence, time, outcome, tags, process, user ids, arguments,
+/// proctitle).
+#[test]
+fn go_libaudit_aucoalesce_events() {
+    let dir = fixture("elastic-go-libaudit/aucoalesce");
+    let (mut events, mut compared) = (0, 0);
+    let mut mismatches = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    for yaml in files {
+        let cases: CoalesceTests = serde_saphyr::from_str(&read(&yaml)).unwrap();
+        let golden_path = yaml.with_extension("json.golden");
+        let golden: Vec<Json> = serde_json::from_str(&read(&golden_path)).unwrap();
+        for g in &golden {
+            let name = g["test_name"].as_str().unwrap();
+            let want = &g["event"];
+            let (evs, errors) = events_of(cases.tests[name].as_bytes());
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            assert_eq!(evs.len(), 1, "{name}: one event, got {evs:#?}");
+            events += 1;
+            let got = &evs[0];
+            let mut check = |what: &str, ok: bool| {
+                compared += 1;
+                if !ok {
+                    mismatches.push(format!("{name}: {what} in {got:?}"));
+                }
+            };
+            check("sequence", got["auditd.sequence"] == want["sequence"]);
+            check(
+                "@timestamp",
+                same_instant(
+                    want["@timestamp"].as_str().unwrap(),
+                    got["@timestamp"].as_str().unwrap_or(""),
+                ),
+            );
+            let outcome = text_of(got, "event.outcome");
+            match want["result"].as_str() {
+                Some("success") => check("outcome", outcome == "success"),
+                Some("fail") => check("outcome", outcome == "failure"),
+                _ => {}
+            }
+            let mut want_tags: Vec<String> = want["tags"]
+                .as_array()
+                .map(|a| a.iter().map(|t| t.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            let mut got_tags = values(got, "tags");
+            want_tags.sort();
+            got_tags.sort();
+            // go-libaudit reads `key=(null)ARCH=x86_64` (enriched logs whose
+            // 0x1d separator was lost) as the tag `x86_64`; picket as no key.
+            if want_tags != ["x86_64"] {
+                check("tags", want_tags == got_tags);
+            }
+            let p = &want["process"];
+            for (theirs, ours) in [
+                ("pid", "process.pid"),
+                ("ppid", "process.parent.pid"),
+                ("name", "process.name"),
+                ("exe", "process.executable"),
+                ("title", "auditd.proctitle"),
+                ("cwd", "auditd.cwd"),
+            ] {
+                if let Some(v) = p[theirs].as_str() {
+                    check(theirs, text_of(got, ours) == v);
+                }
+            }
+            if let Some(args) = p["args"].as_array() {
+                let args: Vec<&str> = args.iter().map(|a| a.as_str().unwrap()).collect();
+                check("args", text_of(got, "process.command_line") == args.join(" "));
+            }
+            let ids = &want["user"]["ids"];
+            for (theirs, ours) in [("auid", "user.audit.id"), ("uid", "user.id")] {
+                match ids[theirs].as_str() {
+                    Some("unset") => check(theirs, !got.contains_key(ours)),
+                    Some(v) => check(theirs, text_of(got, ours) == v),
+                    None => {}
+                }
+            }
+        }
+    }
+    println!(
+        "go-libaudit aucoalesce: {events} events grouped as one each, {compared} values compared, {} differ",
+        mismatches.len()
+    );
+    assert!(mismatches.is_empty(), "{mismatches:#?}");
+    assert_eq!(events, 48);
+}
+
+/// laurel's raw test logs (GPL-3.0, optional): every line is a record, and
+/// the events are as many as distinct (node, serial) pairs.
+#[test]
+fn laurel_logs_parse() {
+    let Some(dir) = shared("threathunters-io-laurel/src/testdata") else {
+        return skipped("laurel test logs");
+    };
+    let (mut files, mut total) = (0, 0);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain(
+            std::fs::read_dir(dir.join("tree"))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        )
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .filter(|p| !p.ends_with("tree/README.txt"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        // laurel's test files carry `#` comments.
+        let data: Vec<u8> = std::fs::read(&p)
+            .unwrap()
+            .split_inclusive(|b| *b == b'\n')
+            .filter(|l| !l.starts_with(b"#"))
+            .flatten()
+            .copied()
+            .collect();
+        let (evs, errors) = events_of(&data);
+        assert!(errors.is_empty(), "{}: {errors:?}", p.display());
+        assert_eq!(sniff(&data), Some(Format::Auditd), "{}", p.display());
+        let mut keys: Vec<(Option<String>, u64)> = evs
+            .iter()
+            .map(|e| {
+                (
+                    e.get("host.name").map(|h| h.to_string()),
+                    e["auditd.sequence"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "{}: an event split in two", p.display());
+        files += 1;
+        total += n;
+    }
+    // The long EXECVE argument (three pieces over three records) is joined.
+    let data = std::fs::read(dir.join("record-execve-long.txt")).unwrap();
+    let (evs, _) = events_of(&data);
+    let cl = text_of(&evs[0], "process.command_line");
+    assert!(cl.starts_with("/bin/echo baaa") && cl.len() > 8000, "{}", cl.len());
+    assert_eq!(text_of(&evs[0], "auditd.SYSCALL"), "execve");
+    println!("laurel: {files} files, {total} events, 0 errors");
+}
+
+/// audit-userspace's auparse test logs (LGPL, optional): zero errors.
+#[test]
+fn audit_userspace_logs_parse() {
+    let Some(dir) = shared("linux-audit-audit-userspace/auparse/test") else {
+        return skipped("audit-userspace test logs");
+    };
+    let mut total = 0;
+    for name in ["test.log", "test2.log", "test3.log", "test4.log"] {
+        let data = std::fs::read(dir.join(name)).unwrap();
+        let (evs, errors) = events_of(&data);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        assert_eq!(sniff(&data), Some(Format::Auditd), "{name}");
+        total += evs.len();
+    }
+    println!("audit-userspace: {total} events, 0 errors");
+}
+
+/// Every vendored log is sniffed as auditd.
+#[test]
+fn sniffing_picks_auditd() {
+    for dir in ["auparse", "testdata"] {
+        for e in std::fs::read_dir(fixture(&format!("elastic-go-libaudit/{dir}"))).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|e| e == "log") {
+                let data = std::fs::read(&p).unwrap();
+                assert_eq!(sniff(&data), Some(Format::Auditd), "{}", p.display());
+            }
+        }
+    }
+}
+
+
