@@ -394,3 +394,127 @@ fn sniffing_picks_auditd() {
 }
 
 
+
+/// A synthetic audit log: execve events with interleaved records, split
+/// EXECVE arguments, events without `EOE`, user messages, and a few lines
+/// that are not records.
+fn synthetic_log(events: usize) -> String {
+    let mut out = String::new();
+    let mut pending: Vec<String> = Vec::new();
+    for i in 0..events {
+        let t = format!("{}.{:03}", 1_700_000_000 + i / 50, i % 1000);
+        let id = format!("msg=audit({t}:{})", 1000 + i);
+        let node = if i % 7 == 0 { "node=n2 " } else { "" };
+        match i % 5 {
+            0 => out.push_str(&format!(
+                "{node}type=USER_LOGIN {id}: pid={i} uid=0 auid=4294967295 ses=4294967295 msg='op=login acct=\"u{i}\" exe=\"/usr/sbin/sshd\" hostname=? addr=10.0.0.{} terminal=sshd res={}'\n",
+                i % 250,
+                if i % 3 == 0 { "failed" } else { "success" }
+            )),
+            _ => {
+                out.push_str(&format!(
+                    "{node}type=SYSCALL {id}: arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 items=1 ppid=1 pid={i} auid=1000 uid=0 comm=\"sh\" exe=\"/bin/sh\" key=\"k{}\"\n",
+                    i % 3
+                ));
+                // Some records of this event come after the next event's.
+                pending.push(format!(
+                    "{node}type=EXECVE {id}: argc=3 a0=\"sh\" a1_len=5 a1[0]=2D632061 a1[1]={:02X} a2=\"x{i}\"\n",
+                    b'a' + (i % 26) as u8
+                ));
+                pending.push(format!("{node}type=PATH {id}: item=0 name=\"/tmp/f{i}\" nametype=CREATE\n"));
+                if i % 4 != 1 {
+                    pending.push(format!("{node}type=EOE {id}:\n"));
+                }
+                if i % 2 == 1 {
+                    for p in pending.drain(..) {
+                        out.push_str(&p);
+                    }
+                }
+            }
+        }
+        if i % 97 == 0 {
+            out.push_str("not an audit record\n");
+        }
+    }
+    for p in pending.drain(..) {
+        out.push_str(&p);
+    }
+    out
+}
+
+/// The pipeline gives the same events, in the same order, for any thread
+/// count and chunk size.
+#[test]
+fn pipeline_output_does_not_depend_on_threads_or_chunks() {
+    use picket::alert::Suppressor;
+    use picket::config::ConfigFile;
+    use picket::detect::Detector;
+    use picket::detect::rule::RuleSet;
+    use picket::enrich::Enricher;
+    use picket::parse::FormatChoice;
+    use picket::pipeline::{Mode, Outputs, PipelineBuilder, Stages};
+    use picket::source::{ChunkReaderBuilder, FileTable, read_inputs};
+    use picket::telemetry::Metrics;
+    use std::sync::Arc;
+
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("audit.log");
+    std::fs::write(&path, synthetic_log(3000)).unwrap();
+    let mut reference: Option<Vec<u8>> = None;
+    for (threads, chunk) in [(1, 1 << 20), (1, 700), (2, 4096), (5, 300), (3, 65536)] {
+        let cfg = ConfigFile::default();
+        let stages = Stages::new(
+            Mode::Events,
+            Enricher::from_config(&cfg).unwrap(),
+            Detector::new(Arc::new(RuleSet::default()), None),
+            cfg.limits.max_line_bytes,
+        );
+        let mut p = PipelineBuilder::default().threads(threads).queue(2).build(
+            stages,
+            Metrics::new(),
+            Suppressor::new(0, 10),
+        );
+        let table = FileTable::new();
+        let reader = ChunkReaderBuilder::default().chunk_size(chunk);
+        let mut events = Vec::new();
+        let summary = p
+            .run(
+                |s| {
+                    let errs = read_inputs(
+                        std::slice::from_ref(&path),
+                        FormatChoice::Auto,
+                        &table,
+                        &reader,
+                        "t",
+                        s,
+                    );
+                    assert!(errs.is_empty());
+                },
+                Outputs {
+                    sinks: &mut [],
+                    events: Some(&mut events),
+                    acks: &mut (),
+                    observer: &mut (),
+                },
+            )
+            .unwrap();
+        assert_eq!(summary.events[&Format::Auditd], 3000, "threads {threads}, chunk {chunk}");
+        let errors: u64 = summary.errors.values().sum();
+        assert_eq!(errors, 31, "threads {threads}, chunk {chunk}");
+        match &reference {
+            None => reference = Some(events),
+            Some(r) => assert!(
+                *r == events,
+                "threads {threads}, chunk {chunk}: output differs"
+            ),
+        }
+    }
+    let out = String::from_utf8(reference.unwrap()).unwrap();
+    let ev: Json = out
+        .lines()
+        .map(|l| serde_json::from_str::<Json>(l).unwrap())
+        .find(|e| e["auditd.sequence"] == 1001)
+        .unwrap();
+    assert_eq!(ev["process.command_line"], "sh -c ab x1");
+    assert_eq!(ev["auditd.records"], 3, "lost EOE, flushed");
+}
