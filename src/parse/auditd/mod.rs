@@ -332,4 +332,6 @@ fn split_keys<'a>(v: &Cow<'a, str>) -> impl Iterator<Item = Cow<'a, str>> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value as Json};
 /// Runs an assembler over `data` cut into chunks at the given byte
 /// positions (snapped forward to line ends), then flushes; returns each
 /// event rendered, in order.
-fn assemble(data: &str, cuts: &[usize], cfg: AssemblerConfig) -> Vec<Map<String, Json>> {
+pub(super) fn assemble(data: &str, cuts: &[usize], cfg: AssemblerConfig) -> Vec<Map<String, Json>> {
     let data = data.as_bytes();
     let mut bounds = vec![0];
     for &c in cuts {
