@@ -100,7 +100,12 @@ fn auditd_lines() -> Vec<u8> {
     let mut out = Vec::with_capacity(TARGET + 4096);
     let mut i = 0u64;
     while out.len() < TARGET {
-        let id = format!("msg=audit({}.{:03}:{})", 1_700_000_000 + i / 100, i % 1000, 5000 + i);
+        let id = format!(
+            "msg=audit({}.{:03}:{})",
+            1_700_000_000 + i / 100,
+            i % 1000,
+            5000 + i
+        );
         let text = if i % 10 == 9 {
             format!(
                 "type=USER_LOGIN {id}: pid={} uid=0 auid=4294967295 ses=4294967295 subj=system_u:system_r:sshd_t:s0-s0:c0.c1023 msg='op=login acct=\"user{}\" exe=\"/usr/sbin/sshd\" hostname=? addr=10.0.{}.{} terminal=ssh res={}'\n",

@@ -181,7 +181,10 @@ fn go_libaudit_reassembly_sequences() {
     let cases: &[(&str, &[(u64, u64)])] = &[
         ("normal", &normal),
         ("out_of_order", &normal),
-        ("lost_messages", &[(49, 2), (59, 5), (60, 5), (61, 4), (62, 1)]),
+        (
+            "lost_messages",
+            &[(49, 2), (59, 5), (60, 5), (61, 4), (62, 1)],
+        ),
         (
             "rollover",
             &[(4294967294, 1), (4294967295, 1), (0, 1), (1, 1), (2, 1)],
@@ -285,7 +288,10 @@ fn go_libaudit_aucoalesce_events() {
             }
             if let Some(args) = p["args"].as_array() {
                 let args: Vec<&str> = args.iter().map(|a| a.as_str().unwrap()).collect();
-                check("args", text_of(got, "process.command_line") == args.join(" "));
+                check(
+                    "args",
+                    text_of(got, "process.command_line") == args.join(" "),
+                );
             }
             let ids = &want["user"]["ids"];
             for (theirs, ours) in [("auid", "user.audit.id"), ("uid", "user.id")] {
@@ -357,7 +363,11 @@ fn laurel_logs_parse() {
     let data = std::fs::read(dir.join("record-execve-long.txt")).unwrap();
     let (evs, _) = events_of(&data);
     let cl = text_of(&evs[0], "process.command_line");
-    assert!(cl.starts_with("/bin/echo baaa") && cl.len() > 8000, "{}", cl.len());
+    assert!(
+        cl.starts_with("/bin/echo baaa") && cl.len() > 8000,
+        "{}",
+        cl.len()
+    );
     assert_eq!(text_of(&evs[0], "auditd.SYSCALL"), "execve");
     println!("laurel: {files} files, {total} events, 0 errors");
 }
@@ -392,8 +402,6 @@ fn sniffing_picks_auditd() {
         }
     }
 }
-
-
 
 /// A synthetic audit log: execve events with interleaved records, split
 /// EXECVE arguments, events without `EOE`, user messages, and a few lines
@@ -498,7 +506,11 @@ fn pipeline_output_does_not_depend_on_threads_or_chunks() {
                 },
             )
             .unwrap();
-        assert_eq!(summary.events[&Format::Auditd], 3000, "threads {threads}, chunk {chunk}");
+        assert_eq!(
+            summary.events[&Format::Auditd],
+            3000,
+            "threads {threads}, chunk {chunk}"
+        );
         let errors: u64 = summary.errors.values().sum();
         assert_eq!(errors, 31, "threads {threads}, chunk {chunk}");
         match &reference {

@@ -123,8 +123,12 @@ impl AuditPlan {
             }
             r
         }));
-        self.events
-            .extend(other.events.into_iter().map(|r| r.start + base..r.end + base));
+        self.events.extend(
+            other
+                .events
+                .into_iter()
+                .map(|r| r.start + base..r.end + base),
+        );
         self.errors.extend(other.errors);
     }
 
@@ -202,7 +206,8 @@ impl Assembler {
     ) -> AuditPlan {
         let mut plan = AuditPlan::default();
         for line in Lines::new(data, start_line, start_offset) {
-            if line.bytes.len() > self.cfg.max_line || line.bytes.iter().all(u8::is_ascii_whitespace)
+            if line.bytes.len() > self.cfg.max_line
+                || line.bytes.iter().all(u8::is_ascii_whitespace)
             {
                 continue;
             }

@@ -21,39 +21,44 @@ pub(crate) struct Args<'a> {
 const MAX_ARGS: usize = 1 << 16;
 
 impl<'a> Args<'a> {
-    /// Takes one field of an `EXECVE` record; returns `false` when it is
-    /// not an argument field (the caller keeps it as is).
-    pub(crate) fn take(&mut self, key: &'a str, value: &Cow<'a, str>, bare: bool) -> bool {
+    /// Takes one field of an `EXECVE` record; gives the value back when it
+    /// is not an argument field (the caller keeps it as is).
+    pub(crate) fn take(
+        &mut self,
+        key: &'a str,
+        value: Cow<'a, str>,
+        bare: bool,
+    ) -> Option<Cow<'a, str>> {
         if key == "argc" {
             self.argc = value.parse().ok();
-            return true;
+            return None;
         }
         let Some(rest) = key.strip_prefix('a') else {
-            return false;
+            return Some(value);
         };
         if let Some(idx) = rest.strip_suffix("_len") {
-            return idx.parse::<usize>().is_ok();
+            return idx.parse::<usize>().is_err().then_some(value);
         }
         if let Some((idx, piece)) = rest.split_once('[') {
             let (Ok(idx), Some(Ok(piece))) = (
                 idx.parse::<usize>(),
                 piece.strip_suffix(']').map(str::parse::<usize>),
             ) else {
-                return false;
+                return Some(value);
             };
             if idx < MAX_ARGS
                 && let Cow::Borrowed(raw) = value
             {
                 self.pieces.push((idx, piece, raw, bare));
             }
-            return true;
+            return None;
         }
         match rest.parse::<usize>() {
             Ok(idx) if idx < MAX_ARGS => {
-                self.whole.push((idx, value.clone()));
-                true
+                self.whole.push((idx, value));
+                None
             }
-            _ => false,
+            _ => Some(value),
         }
     }
 
@@ -120,7 +125,7 @@ mod tests {
             ("items", "2", true),
         ];
         for (k, v, bare) in fields {
-            let taken = a.take(k, &Cow::Borrowed(*v), *bare);
+            let taken = a.take(k, Cow::Borrowed(*v), *bare).is_none();
             assert_eq!(taken, *k != "items", "{k}");
         }
         assert_eq!(a.argc, Some(3));
@@ -133,8 +138,8 @@ mod tests {
     #[test]
     fn quoted_pieces_join_verbatim() {
         let mut a = Args::default();
-        a.take("a0[0]", &Cow::Borrowed("ab"), false);
-        a.take("a0[1]", &Cow::Borrowed("cd"), false);
+        a.take("a0[0]", Cow::Borrowed("ab"), false);
+        a.take("a0[1]", Cow::Borrowed("cd"), false);
         assert_eq!(a.into_list()[0].1, "abcd");
     }
 }

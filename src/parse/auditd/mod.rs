@@ -143,9 +143,12 @@ impl<'a> Builder<'a> {
         let path = rtype == "PATH";
         let mut name: Option<Cow<'a, str>> = None;
         let mut parent = false;
-        record::fields(body, execve, &mut |p: Pair<'a>| {
-            if execve && self.args.take(p.key, &p.value, p.bare) {
-                return;
+        record::fields(body, execve, &mut |mut p: Pair<'a>| {
+            if execve {
+                match self.args.take(p.key, p.value, p.bare) {
+                    Some(v) => p.value = v,
+                    None => return,
+                }
             }
             if path {
                 match p.key {

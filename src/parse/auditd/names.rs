@@ -176,7 +176,10 @@ pub(crate) fn static_key(key: &str) -> Option<&'static str> {
 mod tests {
     #[test]
     fn static_and_allocated() {
-        assert!(matches!(super::prefixed("pid"), std::borrow::Cow::Borrowed("auditd.pid")));
+        assert!(matches!(
+            super::prefixed("pid"),
+            std::borrow::Cow::Borrowed("auditd.pid")
+        ));
         assert_eq!(super::prefixed("zz"), "auditd.zz");
         assert_eq!(super::static_key("SYSCALL"), Some("SYSCALL"));
     }

@@ -85,11 +85,43 @@ fn kind_of(rtype: &str) -> Kind {
     }
     // User-space and daemon message names (1100–1299, 2100–2999).
     const SINGLE_PREFIXES: &[&str] = &[
-        "USER_", "USYS_", "DAEMON_", "CRED_", "CRYPTO_", "ADD_", "DEL_", "GRP_", "ROLE_", "ACCT_",
-        "LABEL_", "TRUSTED_", "SERVICE_", "SYSTEM_", "ANOM_LOGIN", "ANOM_ROOT", "ANOM_AMTU",
-        "ANOM_RBAC", "ANOM_CRYPTO", "ANOM_ADD", "ANOM_DEL", "ANOM_MOD", "ANOM_MAX", "ANOM_EXEC",
-        "ANOM_ACCESS", "RESP_", "AVC_PATH_", "MAC_CHECK", "SOFTWARE_UPDATE", "TEST", "CHGRP_ID",
-        "CHUSER_ID", "CHAUTHTOK", "DEV_", "VIRT_", "INTEGRITY_", "FS_RELABEL",
+        "USER_",
+        "USYS_",
+        "DAEMON_",
+        "CRED_",
+        "CRYPTO_",
+        "ADD_",
+        "DEL_",
+        "GRP_",
+        "ROLE_",
+        "ACCT_",
+        "LABEL_",
+        "TRUSTED_",
+        "SERVICE_",
+        "SYSTEM_",
+        "ANOM_LOGIN",
+        "ANOM_ROOT",
+        "ANOM_AMTU",
+        "ANOM_RBAC",
+        "ANOM_CRYPTO",
+        "ANOM_ADD",
+        "ANOM_DEL",
+        "ANOM_MOD",
+        "ANOM_MAX",
+        "ANOM_EXEC",
+        "ANOM_ACCESS",
+        "RESP_",
+        "AVC_PATH_",
+        "MAC_CHECK",
+        "SOFTWARE_UPDATE",
+        "TEST",
+        "CHGRP_ID",
+        "CHUSER_ID",
+        "CHAUTHTOK",
+        "DEV_",
+        "VIRT_",
+        "INTEGRITY_",
+        "FS_RELABEL",
     ];
     if SINGLE_PREFIXES.iter().any(|p| rtype.starts_with(p)) && !rtype.starts_with("INTEGRITY_RULE")
     {
@@ -177,8 +209,9 @@ fn digits(b: &[u8], max: usize) -> Option<u64> {
     if b.is_empty() || b.len() > max || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    b.iter()
-        .try_fold(0u64, |n, d| n.checked_mul(10)?.checked_add(u64::from(d - b'0')))
+    b.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 fn text(b: &[u8], at: usize) -> Result<&str, ParseError> {
@@ -303,7 +336,10 @@ fn hex_val(c: u8) -> Option<u8> {
 /// `execve`: the body is an `EXECVE` record's, whose bare `aN` are hex (a
 /// `SYSCALL` record's bare `aN` are numbers).
 pub(crate) fn fields<'a>(body: &'a [u8], execve: bool, f: &mut dyn FnMut(Pair<'a>)) {
-    let mode = Mode { enriched: false, execve };
+    let mode = Mode {
+        enriched: false,
+        execve,
+    };
     let (raw, enriched) = match memchr::memchr(ENRICHED_SEP, body) {
         Some(i) => (&body[..i], Some(&body[i + 1..])),
         None => (body, None),
@@ -368,7 +404,7 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
         if i >= b.len() || b[i] != b'=' {
             continue; // a bare word
         }
-        let key = &s[start..i];
+        let key = s.get(start..i).unwrap_or_default();
         i += 1;
         let valid_key = !key.is_empty()
             && key
@@ -377,7 +413,7 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
         let (value, bare) = match b.get(i) {
             Some(&q @ (b'"' | b'\'')) => {
                 let end = memchr::memchr(q, &b[i + 1..]).map_or(b.len(), |e| i + 1 + e);
-                let v = &s[i + 1..end];
+                let v = s.get(i + 1..end).unwrap_or_default();
                 i = (end + 1).min(b.len());
                 if q == b'\'' && key == "msg" {
                     // A user-space message: its own fields, flattened.
@@ -391,7 +427,7 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
                     .iter()
                     .position(|c| matches!(c, b' ' | b'\t'))
                     .map_or(b.len(), |e| i + e);
-                let mut v = &s[i..end];
+                let mut v = s.get(i..end).unwrap_or_default();
                 i = end;
                 // `key=(null)ARCH=x86_64 …`: the enriched separator was
                 // lost in transit (copied logs); what follows is enriched.
