@@ -31,6 +31,7 @@ mod assemble;
 mod execve;
 mod names;
 mod record;
+mod syscalls;
 
 pub use assemble::{Assembler, AssemblerConfig, AuditPlan, PlannedRecord, Span};
 
@@ -110,6 +111,10 @@ struct Ecs<'a> {
     audit_name: Option<Cow<'a, str>>,
     outcome: Option<&'static str>,
     syscall_name: Option<Cow<'a, str>>,
+    /// `SYSCALL` record's raw `arch` and `syscall`.
+    arch: Option<Cow<'a, str>>,
+    syscall: Option<Cow<'a, str>>,
+    arch_name: bool,
     proctitle: Option<Cow<'a, str>>,
     cmd: Option<Cow<'a, str>>,
     addr: Option<Cow<'a, str>>,
@@ -184,6 +189,9 @@ impl<'a> Builder<'a> {
             ("UID", true) => set(&mut e.user_name),
             ("AUID", true) if p.value != "unset" => set(&mut e.audit_name),
             ("SYSCALL", true) => set(&mut e.syscall_name),
+            ("ARCH", true) => e.arch_name = true,
+            ("arch", false) if rtype == "SYSCALL" => set(&mut e.arch),
+            ("syscall", false) if rtype == "SYSCALL" => set(&mut e.syscall),
             ("proctitle", false) => set(&mut e.proctitle),
             ("cmd", false) => set(&mut e.cmd),
             ("addr", false) => set(&mut e.addr),
@@ -278,7 +286,25 @@ impl<'a> Builder<'a> {
         if let Some(o) = e.outcome {
             ev.set(Field::EventOutcome, Value::str(o));
         }
-        let action = match e.syscall_name {
+        // Raw logs: the names an enriched log would carry.
+        let mut syscall_name = e.syscall_name;
+        if let Some(arch) = &e.arch {
+            if syscall_name.is_none()
+                && let Some(name) = e
+                    .syscall
+                    .as_deref()
+                    .and_then(|nr| syscalls::syscall_name(arch, nr))
+            {
+                ev.push_extra("auditd.SYSCALL", Value::str(name));
+                syscall_name = Some(Cow::Borrowed(name));
+            }
+            if !e.arch_name
+                && let Some(name) = syscalls::arch_name(arch)
+            {
+                ev.push_extra("auditd.ARCH", Value::str(name));
+            }
+        }
+        let action = match syscall_name {
             Some(s) => s,
             None => Cow::Owned(
                 self.types

@@ -92,7 +92,9 @@ fn a_syscall_event_maps_to_ecs_and_auditd_fields() {
     assert_eq!(s(e, "file.path"), "/usr/bin/cat");
     assert_eq!(e["tags"], serde_json::json!(["read-secrets"]));
     assert_eq!(s(e, "event.outcome"), "success");
-    assert_eq!(s(e, "event.action"), "syscall");
+    assert_eq!(s(e, "event.action"), "execve");
+    assert_eq!(s(e, "auditd.SYSCALL"), "execve");
+    assert_eq!(s(e, "auditd.ARCH"), "x86_64");
     assert_eq!(
         e["auditd.type"],
         serde_json::json!(["SYSCALL", "EXECVE", "CWD", "PATH", "PROCTITLE"])
