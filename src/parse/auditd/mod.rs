@@ -129,8 +129,9 @@ struct Builder<'a> {
     types: Vec<&'a str>,
     /// Records read, `EOE` excluded.
     records: i64,
-    /// `auditd.<key>` → distinct values in record order.
-    fields: Vec<(Cow<'a, str>, Vec<Cow<'a, str>>)>,
+    /// `auditd.<key>`: its first value, and all distinct values in record
+    /// order once a second one turns up.
+    fields: Vec<(Cow<'a, str>, Cow<'a, str>, Option<Vec<Cow<'a, str>>>)>,
     args: execve::Args<'a>,
     ecs: Ecs<'a>,
 }
@@ -220,15 +221,24 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Adds a value under `auditd.<key>`, once per distinct value.
+    /// Adds a value under `auditd.<key>`, once per distinct value. A record
+    /// field named like one picket writes (`type`, `records`, `sequence`)
+    /// is kept as `auditd.raw_<key>`.
     fn add(&mut self, key: Cow<'a, str>, value: Cow<'a, str>) {
-        match self.fields.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => {
-                if !values.contains(&value) {
-                    values.push(value);
+        let key = match key.as_ref() {
+            "type" | "records" | "sequence" => Cow::Owned(format!("raw_{key}")),
+            _ => key,
+        };
+        match self.fields.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, first, more)) => {
+                if *first != value {
+                    let values = more.get_or_insert_with(|| vec![first.clone()]);
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
                 }
             }
-            None => self.fields.push((key, vec![value])),
+            None => self.fields.push((key, value, None)),
         }
     }
 
@@ -246,7 +256,10 @@ impl<'a> Builder<'a> {
                 let key = names::static_key(&key).map_or(Cow::Owned(key), Cow::Borrowed);
                 self.add(key, a);
             }
-            if let Some(n) = argc {
+            // (A stray `argc` in another record stays text under the same name.)
+            if let Some(n) = argc
+                && !self.fields.iter().any(|(k, _, _)| k == "argc")
+            {
                 ev.push_extra("auditd.argc", Value::Int(n as i64));
             }
         }
@@ -332,11 +345,10 @@ impl<'a> Builder<'a> {
         };
         ev.push_extra("auditd.type", types);
         ev.push_extra("auditd.records", Value::Int(self.records));
-        for (key, mut values) in self.fields {
-            let value = if values.len() == 1 {
-                Value::Str(values.pop().unwrap_or_default())
-            } else {
-                Value::List(values)
+        for (key, first, more) in self.fields {
+            let value = match more {
+                Some(values) => Value::List(values),
+                None => Value::Str(first),
             };
             ev.push_extra(names::prefixed(&key), value);
         }

@@ -287,3 +287,19 @@ fn bad_headers_are_errors_with_reasons() {
     assert_eq!(got, [(5, "bad_timestamp"), (6, "wrong_shape")]);
     assert!(plan.events.is_empty());
 }
+
+#[test]
+fn record_fields_never_clash_with_the_names_picket_writes() {
+    let data = "\
+type=EXECVE msg=audit(1.0:4): argc=2 a0=\"sh\" a1=\"x\" type=odd sequence=9 records=1
+type=PATH msg=audit(1.0:4): argc=3 name=\"/a\"
+type=EOE msg=audit(1.0:4):
+";
+    let e = &assemble(data, &[], AssemblerConfig::default())[0];
+    assert_eq!(e["auditd.sequence"], 4);
+    assert_eq!(e["auditd.records"], 2);
+    assert_eq!(e["auditd.type"], serde_json::json!(["EXECVE", "PATH"]));
+    assert_eq!(s(e, "auditd.raw_type"), "odd");
+    assert_eq!(s(e, "auditd.argc"), "3");
+    assert_eq!(s(e, "process.command_line"), "sh x");
+}
