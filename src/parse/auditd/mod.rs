@@ -123,6 +123,9 @@ struct Ecs<'a> {
     tags: Vec<Cow<'a, str>>,
 }
 
+/// The distinct values of a field, once there are several.
+type Values<'a> = Vec<Cow<'a, str>>;
+
 /// Collects the fields of an event's records.
 #[derive(Default)]
 struct Builder<'a> {
@@ -131,7 +134,7 @@ struct Builder<'a> {
     records: i64,
     /// `auditd.<key>`: its first value, and all distinct values in record
     /// order once a second one turns up.
-    fields: Vec<(Cow<'a, str>, Cow<'a, str>, Option<Vec<Cow<'a, str>>>)>,
+    fields: Vec<(Cow<'a, str>, Cow<'a, str>, Option<Values<'a>>)>,
     args: execve::Args<'a>,
     ecs: Ecs<'a>,
 }
