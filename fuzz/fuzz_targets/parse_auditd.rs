@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         timeout_ms: 1000,
         max_open: 4,
         max_line: 4096,
+        max_records: 8,
     };
     let mut asm = Assembler::new(cfg);
     let cut = data.first().map_or(0, |b| usize::from(*b)).min(data.len());

@@ -17,7 +17,8 @@
 //! 3. it is older, in **event time**, than the newest record seen by more
 //!    than the timeout (lost `EOE`; old kernels write none) — checked in
 //!    arrival order, oldest first;
-//! 4. more than `max_open` events are open (the oldest goes first);
+//! 4. more than `max_open` events are open (the oldest goes first), or it
+//!    reached `max_records` records;
 //! 5. the input ends ([`Assembler::finish`]).
 //!
 //! Every decision depends on the sequence of records only, never on where
@@ -48,6 +49,9 @@ pub struct AssemblerConfig {
     pub max_open: usize,
     /// Lines longer than this are not records (the pipeline skips them).
     pub max_line: usize,
+    /// An event that reaches this many records is emitted; later records
+    /// of it start another (bounds memory whatever the input).
+    pub max_records: usize,
 }
 
 impl Default for AssemblerConfig {
@@ -56,6 +60,7 @@ impl Default for AssemblerConfig {
             timeout_ms: 10_000,
             max_open: 512,
             max_line: usize::MAX,
+            max_records: 1000,
         }
     }
 }
@@ -273,10 +278,12 @@ impl Assembler {
             }
         }
         if let Some(&order) = self.index.get(&key) {
+            let mut full = false;
             if let Some(ev) = self.open.get_mut(&order) {
                 ev.records.push(held);
+                full = ev.records.len() >= self.cfg.max_records;
             }
-            if kind == Kind::End {
+            if kind == Kind::End || full {
                 self.emit(order, data, plan);
             }
             return;

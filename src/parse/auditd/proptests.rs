@@ -59,6 +59,7 @@ fn small() -> AssemblerConfig {
         timeout_ms: 1500,
         max_open: 3,
         max_line: usize::MAX,
+        max_records: 5,
     }
 }
 

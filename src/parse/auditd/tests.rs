@@ -172,6 +172,16 @@ fn lost_eoe_is_flushed_by_event_time_by_count_and_at_the_end() {
     let evs = assemble(&data, &[], cfg);
     let seqs: Vec<u64> = seq_records(&evs).iter().map(|p| p.0).collect();
     assert_eq!(seqs, [0, 1, 2, 3, 4, 5]);
+    // Too many records in one event: it is cut.
+    let data = rec(0, 7).repeat(5);
+    let cfg = AssemblerConfig {
+        max_records: 2,
+        ..AssemblerConfig::default()
+    };
+    assert_eq!(
+        seq_records(&assemble(&data, &[], cfg)),
+        [(7, 2), (7, 2), (7, 1)]
+    );
 }
 
 #[test]
