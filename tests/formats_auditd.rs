@@ -74,8 +74,6 @@ fn go_interpreted(key: &str) -> bool {
             "arch"
                 | "syscall"
                 | "exit"
-                | "seperms"
-                | "seresult"
                 | "old_auid"
                 | "new_auid"
                 | "family"

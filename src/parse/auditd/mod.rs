@@ -213,6 +213,12 @@ impl<'a> Builder<'a> {
                     _ => e.outcome,
                 };
             }
+            ("seresult", false) if e.outcome.is_none() => {
+                e.outcome = match p.value.as_ref() {
+                    "granted" => Some("success"),
+                    _ => Some("failure"),
+                };
+            }
             ("res", false) if e.outcome.is_none() => {
                 e.outcome = match p.value.as_ref() {
                     "success" | "yes" | "1" => Some("success"),

@@ -402,7 +402,35 @@ fn scan<'a>(s: &'a str, mode: Mode, f: &mut dyn FnMut(Pair<'a>)) {
             i += 1;
         }
         if i >= b.len() || b[i] != b'=' {
-            continue; // a bare word
+            // A bare word; SELinux AVCs say `avc:  denied  { read write } for …`.
+            match s.get(start..i).unwrap_or_default() {
+                word @ ("denied" | "granted") => f(Pair {
+                    key: "seresult",
+                    value: Cow::Borrowed(word),
+                    bare: true,
+                    enriched: false,
+                }),
+                "{" => {
+                    let close = memchr::memchr(b'}', &b[i..]).map_or(b.len(), |c| i + c);
+                    let perms = s.get(i..close).unwrap_or_default().trim();
+                    i = (close + 1).min(b.len());
+                    if !perms.is_empty() {
+                        let value = if perms.contains(' ') {
+                            Cow::Owned(perms.split_whitespace().collect::<Vec<_>>().join(","))
+                        } else {
+                            Cow::Borrowed(perms)
+                        };
+                        f(Pair {
+                            key: "seperms",
+                            value,
+                            bare: true,
+                            enriched: false,
+                        });
+                    }
+                }
+                _ => {}
+            }
+            continue;
         }
         let key = s.get(start..i).unwrap_or_default();
         i += 1;
@@ -565,6 +593,16 @@ mod tests {
         assert!(old.contains(&("terminal".into(), "cron".into())));
         assert!(old.contains(&("res".into(), "success".into())));
         assert!(old.contains(&("acct".into(), "root".into())));
+    }
+
+    #[test]
+    fn selinux_avc_verdict_and_permissions() {
+        let got = pairs(
+            "avc:  denied  { read write } for  pid=13010 comm=\"pickup\" name=\"maildrop\" tclass=dir",
+        );
+        assert_eq!(got[0], ("seresult".into(), "denied".into()));
+        assert_eq!(got[1], ("seperms".into(), "read,write".into()));
+        assert!(got.contains(&("pid".into(), "13010".into())));
     }
 
     #[test]
