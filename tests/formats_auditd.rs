@@ -301,6 +301,16 @@ fn go_libaudit_aucoalesce_events() {
             {
                 check("syscall name", text_of(got, "auditd.SYSCALL") == sc);
             }
+            for (side, theirs, ours) in [
+                ("source", "ip", "source.ip"),
+                ("source", "port", "source.port"),
+                ("destination", "ip", "destination.ip"),
+                ("destination", "port", "destination.port"),
+            ] {
+                if let Some(v) = want[side][theirs].as_str() {
+                    check(ours, text_of(got, ours) == v);
+                }
+            }
             let ids = &want["user"]["ids"];
             for (theirs, ours) in [("auid", "user.audit.id"), ("uid", "user.id")] {
                 match ids[theirs].as_str() {

@@ -31,6 +31,7 @@ mod assemble;
 mod execve;
 mod names;
 mod record;
+mod sockaddr;
 mod syscalls;
 
 pub use assemble::{Assembler, AssemblerConfig, AuditPlan, PlannedRecord, Span};
@@ -115,6 +116,8 @@ struct Ecs<'a> {
     arch: Option<Cow<'a, str>>,
     syscall: Option<Cow<'a, str>>,
     arch_name: bool,
+    /// The first `SOCKADDR` address.
+    saddr: Option<sockaddr::SockAddr>,
     proctitle: Option<Cow<'a, str>>,
     cmd: Option<Cow<'a, str>>,
     addr: Option<Cow<'a, str>>,
@@ -199,6 +202,9 @@ impl<'a> Builder<'a> {
             ("proctitle", false) => set(&mut e.proctitle),
             ("cmd", false) => set(&mut e.cmd),
             ("addr", false) => set(&mut e.addr),
+            ("saddr", false) if rtype == "SOCKADDR" && e.saddr.is_none() => {
+                e.saddr = sockaddr::decode(&p.value);
+            }
             ("key", false) => {
                 for k in split_keys(&p.value) {
                     if !e.tags.contains(&k) {
@@ -326,6 +332,9 @@ impl<'a> Builder<'a> {
                 ev.push_extra("auditd.ARCH", Value::str(name));
             }
         }
+        if let Some(sa) = e.saddr {
+            set_socket(ev, sa, syscall_name.as_deref());
+        }
         let action = match syscall_name {
             Some(s) => s,
             None => Cow::Owned(
@@ -360,6 +369,37 @@ impl<'a> Builder<'a> {
                 None => Value::Str(first),
             };
             ev.push_extra(names::prefixed(&key), value);
+        }
+    }
+}
+
+/// A `SOCKADDR` address: `auditd.socket.*`, and the remote end of a
+/// connection as `destination.*` (`connect`, `sendto`, `sendmsg`) or
+/// `source.*` (`accept`, `accept4`, `recvfrom`, `recvmsg`).
+fn set_socket(ev: &mut Event<'_>, sa: sockaddr::SockAddr, syscall: Option<&str>) {
+    ev.push_extra("auditd.socket.family", Value::str(sa.family()));
+    match sa {
+        sockaddr::SockAddr::Ip(ip, port) => {
+            let ip = ip.to_string();
+            let port = Value::Int(i64::from(port));
+            match syscall {
+                Some("connect" | "sendto" | "sendmsg" | "sendmmsg") => {
+                    ev.push_extra("destination.ip", Value::Str(Cow::Owned(ip.clone())));
+                    ev.push_extra("destination.port", port.clone());
+                }
+                Some("accept" | "accept4" | "recvfrom" | "recvmsg" | "recvmmsg")
+                    if ev.get(Field::SourceIp).is_none() =>
+                {
+                    ev.set(Field::SourceIp, Value::Str(Cow::Owned(ip.clone())));
+                    ev.set(Field::SourcePort, port.clone());
+                }
+                _ => {}
+            }
+            ev.push_extra("auditd.socket.addr", Value::Str(Cow::Owned(ip)));
+            ev.push_extra("auditd.socket.port", port);
+        }
+        sockaddr::SockAddr::Unix(path) => {
+            ev.push_extra("auditd.socket.path", Value::Str(Cow::Owned(path)));
         }
     }
 }
