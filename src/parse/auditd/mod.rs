@@ -335,15 +335,13 @@ impl<'a> Builder<'a> {
         if let Some(sa) = e.saddr {
             set_socket(ev, sa, syscall_name.as_deref());
         }
+        // What the event is: its first record (`LOGIN`, `AVC`,
+        // `CONFIG_CHANGE` come before their `SYSCALL`); a `SYSCALL` first
+        // says it by the syscall's name.
+        let first = self.types.first().copied().unwrap_or("unknown");
         let action = match syscall_name {
-            Some(s) => s,
-            None => Cow::Owned(
-                self.types
-                    .first()
-                    .copied()
-                    .unwrap_or("unknown")
-                    .to_ascii_lowercase(),
-            ),
+            Some(s) if first == "SYSCALL" => s,
+            _ => Cow::Owned(first.to_ascii_lowercase()),
         };
         ev.set(Field::EventAction, Value::Str(action));
         let primary = e
