@@ -70,13 +70,15 @@ impl AuditStage {
         });
         input.end_offset = chunk.end_offset();
         input.next_line = chunk.next_line();
-        let mut plan = if chunk.oversized.is_some() {
-            AuditPlan::default()
-        } else {
+        if chunk.oversized.is_some() {
+            // No records (the worker counts the line); open events wait for
+            // the next chunk or the end of the input.
+            return;
+        }
+        let mut plan =
             input
                 .assembler
-                .read_chunk(&chunk.data, chunk.start_line, chunk.start_offset, id)
-        };
+                .read_chunk(&chunk.data, chunk.start_line, chunk.start_offset, id);
         if chunk.last {
             plan.append(input.assembler.finish());
             self.inputs.remove(&id);
