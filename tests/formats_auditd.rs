@@ -468,13 +468,13 @@ fn synthetic_log(events: usize) -> String {
     out
 }
 
-/// The pipeline gives the same events, in the same order, for any thread
-/// count and chunk size.
-#[test]
-fn pipeline_output_does_not_depend_on_threads_or_chunks() {
+/// Runs `picket parse`'s pipeline over one input: the summary and the
+/// rendered events.
+fn run_pipeline(path: &Path, threads: usize, chunk: usize) -> (picket::pipeline::Summary, Vec<u8>) {
     use picket::alert::Suppressor;
     use picket::config::ConfigFile;
     use picket::detect::Detector;
+    use picket::detect::pi::{PiConfig, PiScanner};
     use picket::detect::rule::RuleSet;
     use picket::enrich::Enricher;
     use picket::parse::FormatChoice;
@@ -483,6 +483,50 @@ fn pipeline_output_does_not_depend_on_threads_or_chunks() {
     use picket::telemetry::Metrics;
     use std::sync::Arc;
 
+    let cfg = ConfigFile::default();
+    let pi = Arc::new(PiScanner::new(&PiConfig::new(b"test-key".to_vec())));
+    let stages = Stages::new(
+        Mode::Events,
+        Enricher::from_config(&cfg).unwrap(),
+        Detector::new(Arc::new(RuleSet::default()), Some(pi)),
+        cfg.limits.max_line_bytes,
+    );
+    let mut p = PipelineBuilder::default().threads(threads).queue(2).build(
+        stages,
+        Metrics::new(),
+        Suppressor::new(0, 10),
+    );
+    let table = FileTable::new();
+    let reader = ChunkReaderBuilder::default().chunk_size(chunk);
+    let mut events = Vec::new();
+    let summary = p
+        .run(
+            |s| {
+                let errs = read_inputs(
+                    &[path.to_path_buf()],
+                    FormatChoice::Auto,
+                    &table,
+                    &reader,
+                    "t",
+                    s,
+                );
+                assert!(errs.is_empty());
+            },
+            Outputs {
+                sinks: &mut [],
+                events: Some(&mut events),
+                acks: &mut (),
+                observer: &mut (),
+            },
+        )
+        .unwrap();
+    (summary, events)
+}
+
+/// The pipeline gives the same events, in the same order, for any thread
+/// count and chunk size.
+#[test]
+fn pipeline_output_does_not_depend_on_threads_or_chunks() {
     let d = tempfile::tempdir().unwrap();
     let path = d.path().join("audit.log");
     // Ends with a line over the length limit, which the reader skips as
@@ -491,42 +535,7 @@ fn pipeline_output_does_not_depend_on_threads_or_chunks() {
     std::fs::write(&path, log).unwrap();
     let mut reference: Option<Vec<u8>> = None;
     for (threads, chunk) in [(1, 1 << 20), (1, 700), (2, 4096), (5, 300), (3, 65536)] {
-        let cfg = ConfigFile::default();
-        let stages = Stages::new(
-            Mode::Events,
-            Enricher::from_config(&cfg).unwrap(),
-            Detector::new(Arc::new(RuleSet::default()), None),
-            cfg.limits.max_line_bytes,
-        );
-        let mut p = PipelineBuilder::default().threads(threads).queue(2).build(
-            stages,
-            Metrics::new(),
-            Suppressor::new(0, 10),
-        );
-        let table = FileTable::new();
-        let reader = ChunkReaderBuilder::default().chunk_size(chunk);
-        let mut events = Vec::new();
-        let summary = p
-            .run(
-                |s| {
-                    let errs = read_inputs(
-                        std::slice::from_ref(&path),
-                        FormatChoice::Auto,
-                        &table,
-                        &reader,
-                        "t",
-                        s,
-                    );
-                    assert!(errs.is_empty());
-                },
-                Outputs {
-                    sinks: &mut [],
-                    events: Some(&mut events),
-                    acks: &mut (),
-                    observer: &mut (),
-                },
-            )
-            .unwrap();
+        let (summary, events) = run_pipeline(&path, threads, chunk);
         assert_eq!(
             summary.events[&Format::Auditd],
             3000,
@@ -550,4 +559,41 @@ fn pipeline_output_does_not_depend_on_threads_or_chunks() {
         .unwrap();
     assert_eq!(ev["process.command_line"], "sh -c ab x1");
     assert_eq!(ev["auditd.records"], 3, "lost EOE, flushed");
+}
+
+/// Command lines and file paths of auditd events are scanned for personal
+/// information (SPEC §4), and the finding names its field.
+#[test]
+fn command_lines_and_file_paths_are_scanned_for_pi() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("audit.log");
+    std::fs::write(
+        &path,
+        "type=SYSCALL msg=audit(1700000000.100:10): arch=c000003e syscall=59 success=yes exit=0 pid=42 auid=1000 uid=0 comm=\"curl\" exe=\"/usr/bin/curl\"\n\
+         type=EXECVE msg=audit(1700000000.100:10): argc=3 a0=\"curl\" a1=\"-d\" a2=\"email=jane.doe@example.com\"\n\
+         type=PATH msg=audit(1700000000.100:10): item=0 name=2F686F6D652F6A616E652F636172642D343131313131313131313131313131312E747874 nametype=NORMAL\n\
+         type=EOE msg=audit(1700000000.100:10):\n",
+    )
+    .unwrap();
+    let (_, out) = run_pipeline(&path, 1, 1 << 20);
+    let ev: Json = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    let found: Vec<(String, String)> = ev["pi"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["category"].as_str().unwrap().to_owned(),
+                f["field"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("email".into(), "process.command_line".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("credit_card".into(), "file.path".into())),
+        "{found:?}"
+    );
 }
