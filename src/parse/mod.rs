@@ -14,6 +14,9 @@
 //! A line usually holds one event; a CloudTrail `{"Records":[…]}` file holds
 //! many on one line, which is why the pipeline calls
 //! [`LineParser::parse_multi`].
+//! An auditd event is the other way round: several lines (records) make
+//! one event, grouped by [`auditd::Assembler`] before parsing (see
+//! `src/pipeline/auditd.rs`); its [`LineParser`] reads one record alone.
 
 pub mod auditd;
 pub mod cadf;
