@@ -597,3 +597,68 @@ fn command_lines_and_file_paths_are_scanned_for_pi() {
         "{found:?}"
     );
 }
+
+/// laurel's coalesced output (GPL-3.0, optional): for each `record-*.txt`
+/// with a `.json`, the same events (by `ID`), the same record types, and
+/// the same arguments (`EXECVE.ARGV` joined = `process.command_line`).
+#[test]
+fn laurel_coalesced_events_agree() {
+    let Some(dir) = shared("threathunters-io-laurel/src/testdata") else {
+        return skipped("laurel coalesced events");
+    };
+    let (mut events, mut compared) = (0, 0);
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    for json in names {
+        let text = read(&json);
+        let want: Vec<Json> = match serde_json::from_str::<Json>(&text) {
+            Ok(Json::Array(a)) => a,
+            Ok(one) => vec![one],
+            Err(_) => text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        };
+        let (got, errors) = events_of(&std::fs::read(json.with_extension("txt")).unwrap());
+        assert!(errors.is_empty(), "{}: {errors:?}", json.display());
+        for w in &want {
+            let id = w["ID"].as_str().unwrap();
+            let serial: u64 = id.rsplit(':').next().unwrap().parse().unwrap();
+            let ev = got
+                .iter()
+                .find(|e| e["auditd.sequence"] == serial)
+                .unwrap_or_else(|| panic!("{}: no event {id}", json.display()));
+            events += 1;
+            let mut types = values(ev, "auditd.type");
+            types.sort();
+            let mut theirs: Vec<String> = w
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| k.as_str() != "ID" && k.as_str() != "NODE")
+                .filter(|k| k.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+                .filter(|k| !k.ends_with("_INFO") && k.as_str() != "ENV")
+                .cloned()
+                .collect();
+            theirs.sort();
+            assert_eq!(types, theirs, "{}: {id}", json.display());
+            compared += 1;
+            if let Some(argv) = w["EXECVE"]["ARGV"].as_array() {
+                let argv: Vec<&str> = argv.iter().filter_map(Json::as_str).collect();
+                assert_eq!(
+                    text_of(ev, "process.command_line"),
+                    argv.join(" "),
+                    "{}: {id}",
+                    json.display()
+                );
+                compared += 1;
+            }
+        }
+    }
+    println!("laurel coalesced: {events} events, {compared} checks agree");
+}
