@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
         max_open: 4,
         max_line: 4096,
         max_records: 8,
+        max_held_bytes: 1024,
     };
     let mut asm = Assembler::new(cfg);
     let cut = data.first().map_or(0, |b| usize::from(*b)).min(data.len());

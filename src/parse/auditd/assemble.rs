@@ -17,8 +17,9 @@
 //! 3. it is older, in **event time**, than the newest record seen by more
 //!    than the timeout (lost `EOE`; old kernels write none) — checked in
 //!    arrival order, oldest first;
-//! 4. more than `max_open` events are open (the oldest goes first), or it
-//!    reached `max_records` records;
+//! 4. more than `max_open` events are open, or their records take more than
+//!    `max_held_bytes` (the oldest goes first), or it reached `max_records`
+//!    records;
 //! 5. the input ends ([`Assembler::finish`]).
 //!
 //! Every decision depends on the sequence of records only, never on where
@@ -52,6 +53,9 @@ pub struct AssemblerConfig {
     /// An event that reaches this many records is emitted; later records
     /// of it start another (bounds memory whatever the input).
     pub max_records: usize,
+    /// Past this many bytes of records in open events, the oldest events
+    /// are emitted.
+    pub max_held_bytes: usize,
 }
 
 impl Default for AssemblerConfig {
@@ -61,6 +65,7 @@ impl Default for AssemblerConfig {
             max_open: 512,
             max_line: usize::MAX,
             max_records: 1000,
+            max_held_bytes: 16 << 20,
         }
     }
 }
@@ -152,6 +157,15 @@ enum Held {
     Kept(Box<[u8]>, Origin),
 }
 
+impl Held {
+    fn len(&self) -> usize {
+        match self {
+            Held::Here(s, e, _) => e - s,
+            Held::Kept(b, _) => b.len(),
+        }
+    }
+}
+
 /// Identity of an event: node (hashed), time and serial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
@@ -179,6 +193,8 @@ pub struct Assembler {
     next: u64,
     /// Newest event time seen.
     clock_ms: i64,
+    /// Bytes of the records of open events.
+    held_bytes: usize,
 }
 
 impl Assembler {
@@ -191,6 +207,7 @@ impl Assembler {
             singles: Vec::new(),
             next: 0,
             clock_ms: i64::MIN,
+            held_bytes: 0,
         }
     }
 
@@ -256,6 +273,9 @@ impl Assembler {
 
     fn push(&mut self, key: Key, kind: Kind, held: Held, data: &[u8], plan: &mut AuditPlan) {
         self.clock_ms = self.clock_ms.max(key.time_ms);
+        if kind != Kind::End || self.index.contains_key(&key) {
+            self.held_bytes += held.len();
+        }
         let horizon = self.clock_ms.saturating_sub(self.cfg.timeout_ms);
         while let Some((&order, ev)) = self.open.first_key_value() {
             if ev.time_ms >= horizon {
@@ -305,12 +325,13 @@ impl Assembler {
                         records: vec![held],
                     },
                 );
-                if self.open.len() > self.cfg.max_open
-                    && let Some((&oldest, _)) = self.open.first_key_value()
-                {
-                    self.emit(oldest, data, plan);
-                }
             }
+        }
+        while self.open.len() > self.cfg.max_open || self.held_bytes > self.cfg.max_held_bytes {
+            let Some((&oldest, _)) = self.open.first_key_value() else {
+                break;
+            };
+            self.emit(oldest, data, plan);
         }
     }
 
@@ -321,6 +342,7 @@ impl Assembler {
         self.index.remove(&ev.key);
         let start = plan.records.len();
         for r in &ev.records {
+            self.held_bytes = self.held_bytes.saturating_sub(r.len());
             push_record(plan, r, data);
         }
         plan.events.push(start..plan.records.len());

@@ -60,6 +60,7 @@ fn small() -> AssemblerConfig {
         max_open: 3,
         max_line: usize::MAX,
         max_records: 5,
+        max_held_bytes: 600,
     }
 }
 

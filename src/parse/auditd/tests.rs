@@ -182,6 +182,16 @@ fn lost_eoe_is_flushed_by_event_time_by_count_and_at_the_end() {
         seq_records(&assemble(&data, &[], cfg)),
         [(7, 2), (7, 2), (7, 1)]
     );
+    // Too many bytes held: the oldest events go first.
+    let data: String = (0..4).map(|i| rec(0, i)).collect();
+    let cfg = AssemblerConfig {
+        max_held_bytes: rec(0, 0).len() * 2,
+        ..AssemblerConfig::default()
+    };
+    let mut asm = Assembler::new(cfg);
+    let plan = asm.read_chunk(data.as_bytes(), 1, 0, FileId(0));
+    assert_eq!(plan.events.len(), 2);
+    assert_eq!(asm.open_events(), 2);
 }
 
 #[test]
