@@ -316,8 +316,10 @@ impl<'a> Builder<'a> {
         }
         // Raw logs: the names an enriched log would carry.
         let mut syscall_name = e.syscall_name;
+        let has = |name: &str| self.fields.iter().any(|(k, _, _)| k == name);
         if let Some(arch) = &e.arch {
             if syscall_name.is_none()
+                && !has("SYSCALL")
                 && let Some(name) = e
                     .syscall
                     .as_deref()
@@ -327,6 +329,7 @@ impl<'a> Builder<'a> {
                 syscall_name = Some(Cow::Borrowed(name));
             }
             if !e.arch_name
+                && !has("ARCH")
                 && let Some(name) = syscalls::arch_name(arch)
             {
                 ev.push_extra("auditd.ARCH", Value::str(name));

@@ -355,7 +355,7 @@ pub(crate) fn fields<'a>(body: &'a [u8], execve: bool, f: &mut dyn FnMut(Pair<'a
                     key: leak_key(p.key),
                     value: Cow::Owned(p.value.into_owned()),
                     bare: p.bare,
-                    enriched: false,
+                    enriched: p.enriched,
                 })
             });
         }

@@ -323,3 +323,19 @@ type=EOE msg=audit(1.0:4):
     assert_eq!(s(e, "auditd.argc"), "3");
     assert_eq!(s(e, "process.command_line"), "sh x");
 }
+
+/// Fuzzer finds, replayed.
+#[test]
+fn fuzz_regressions() {
+    // A record that is not UTF-8 with an enriched-looking `SYSCALL` field:
+    // `auditd.SYSCALL` must not be written twice.
+    let mut data = b"node=h type=SYSCALL msg=audit(1615150974.493:21028): arch=c000003e syscall=59 comm=\"e\" x=\xff SYSCALL=execv\xff\n".to_vec();
+    data.extend_from_slice(b"node=h type=EOE msg=audit(1615150974.493:21028):\n");
+    let mut asm = Assembler::new(AssemblerConfig::default());
+    let plan = asm.read_chunk(&data, 1, 0, FileId(0));
+    assert_eq!(plan.events.len(), 1);
+    let mut ev = Event::new(Format::Auditd, Origin::default());
+    build_event(plan.event(&data, 0), &mut ev).unwrap();
+    let n = ev.extras().filter(|(k, _)| *k == "auditd.SYSCALL").count();
+    assert_eq!(n, 1);
+}
