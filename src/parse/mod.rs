@@ -14,7 +14,11 @@
 //! A line usually holds one event; a CloudTrail `{"Records":[…]}` file holds
 //! many on one line, which is why the pipeline calls
 //! [`LineParser::parse_multi`].
+//! An auditd event is the other way round: several lines (records) make
+//! one event, grouped by [`auditd::Assembler`] before parsing (see
+//! `src/pipeline/auditd.rs`); its [`LineParser`] reads one record alone.
 
+pub mod auditd;
 pub mod cadf;
 pub mod cloudtrail;
 pub mod combined;
@@ -229,8 +233,9 @@ pub fn parser_for(format: Format) -> Option<Box<dyn LineParser>> {
         Format::Cloudtrail => Some(Box::new(cloudtrail::CloudtrailParser)),
         Format::K8sAudit => Some(Box::new(k8s_audit::K8sAuditParser)),
         Format::Syslog => Some(Box::new(syslog::SyslogParser::new())),
-        // auditd groups records of several lines in the pipeline (separate work).
-        Format::Auditd => None,
+        // One record per call; the pipeline groups records into events first
+        // (`auditd::Assembler`).
+        Format::Auditd => Some(Box::new(auditd::AuditdParser)),
     }
 }
 

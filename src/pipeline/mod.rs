@@ -18,6 +18,7 @@
 //! channels are bounded, so a slow sink slows reading instead of growing
 //! queues.
 
+mod auditd;
 mod stats;
 mod worker;
 
@@ -100,6 +101,24 @@ pub struct ChunkSender {
     tx: Sender<(Chunk, Instant)>,
     pool: Receiver<Vec<u8>>,
     seq: u64,
+    audit: auditd::AuditStage,
+}
+
+impl ChunkSender {
+    fn queue(&mut self, mut chunk: Chunk) -> bool {
+        chunk.seq = self.seq;
+        self.seq += 1;
+        self.tx.send((chunk, Instant::now())).is_ok()
+    }
+
+    /// Flushes auditd events still waiting for records (end of the run).
+    fn finish(&mut self) {
+        for chunk in self.audit.finish() {
+            if !self.queue(chunk) {
+                break;
+            }
+        }
+    }
 }
 
 impl crate::source::ChunkSink for ChunkSender {
@@ -111,9 +130,15 @@ impl crate::source::ChunkSink for ChunkSender {
     /// Sends a chunk; `false` when the pipeline has stopped and the
     /// producer should stop too.
     fn send(&mut self, mut chunk: Chunk) -> bool {
-        chunk.seq = self.seq;
-        self.seq += 1;
-        self.tx.send((chunk, Instant::now())).is_ok()
+        self.audit.prepare(&mut chunk);
+        self.queue(chunk)
+    }
+
+    fn end_of_input(&mut self, file: &Arc<FileInfo>) -> bool {
+        match self.audit.end_of_input(file.id) {
+            Some(chunk) => self.queue(chunk),
+            None => true,
+        }
     }
 }
 
@@ -312,8 +337,10 @@ impl Pipeline {
                     tx: chunk_tx,
                     pool: pool_rx,
                     seq: 0,
+                    audit: auditd::AuditStage::new(stages.max_line),
                 };
                 producer(&mut sender);
+                sender.finish();
             });
             let mut workers = Vec::with_capacity(self.cfg.threads);
             for _ in 0..self.cfg.threads {

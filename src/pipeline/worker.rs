@@ -127,6 +127,19 @@ pub fn process_chunk(
             stages.max_line + 1,
             Reason::LineTooLong,
         );
+    } else if let Some(plan) = chunk.audit.as_deref() {
+        // auditd: events were grouped across lines before the chunk came here.
+        stats.bytes = chunk.data.len() as u64;
+        super::auditd::process_planned(
+            stages,
+            scratch,
+            &file,
+            &chunk,
+            plan,
+            &mut stats,
+            &mut alerts,
+            &mut rendered,
+        );
     } else {
         stats.bytes = chunk.data.len() as u64;
         match stages.parsers.get(&file.format) {
@@ -198,26 +211,40 @@ fn process_line(
         offset: line.offset,
     };
     // One line is usually one event; a CloudTrail `Records` file is many.
-    let result = parser.parse_multi(line.bytes, origin, &mut |mut ev| {
-        stats.events += 1;
-        stages.enricher.enrich(&mut ev, &mut scratch.enrich);
-        match stages.mode {
-            Mode::Detect => stages
-                .detector
-                .detect(&mut ev, &mut scratch.detect, file, alerts),
-            Mode::Events => {
-                stages.detector.scan_pi(&mut ev, &mut scratch.detect);
-                let obj = event_to_json(&ev, &file.path);
-                if serde_json::to_writer(&mut *rendered, &obj).is_ok() {
-                    let _ = rendered.write_all(b"\n");
-                }
-            }
-        }
-        for f in &ev.pi {
-            *stats.pi.entry((f.category, f.field)).or_default() += 1;
-        }
+    let result = parser.parse_multi(line.bytes, origin, &mut |ev| {
+        handle_event(stages, scratch, file, ev, stats, alerts, rendered);
     });
     if let Err(e) = result {
         stats.error(&file.path, line.number, e.column, e.reason);
+    }
+}
+
+/// Enriches one parsed event, then detects (or renders) it and counts it.
+#[inline]
+pub(super) fn handle_event(
+    stages: &Stages,
+    scratch: &mut WorkerScratch,
+    file: &FileInfo,
+    mut ev: crate::event::Event<'_>,
+    stats: &mut ChunkStats,
+    alerts: &mut Vec<Alert>,
+    rendered: &mut Vec<u8>,
+) {
+    stats.events += 1;
+    stages.enricher.enrich(&mut ev, &mut scratch.enrich);
+    match stages.mode {
+        Mode::Detect => stages
+            .detector
+            .detect(&mut ev, &mut scratch.detect, file, alerts),
+        Mode::Events => {
+            stages.detector.scan_pi(&mut ev, &mut scratch.detect);
+            let obj = event_to_json(&ev, &file.path);
+            if serde_json::to_writer(&mut *rendered, &obj).is_ok() {
+                let _ = rendered.write_all(b"\n");
+            }
+        }
+    }
+    for f in &ev.pi {
+        *stats.pi.entry((f.category, f.field)).or_default() += 1;
     }
 }

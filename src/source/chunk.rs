@@ -27,6 +27,10 @@ pub struct Chunk {
     pub oversized: Option<u64>,
     /// This is the input's last chunk.
     pub last: bool,
+    /// auditd inputs: which events this chunk completes, decided in input
+    /// order before the chunk goes to a worker (set by the pipeline; see
+    /// `parse::auditd::Assembler`).
+    pub audit: Option<Box<crate::parse::auditd::AuditPlan>>,
 }
 
 impl Chunk {
@@ -313,6 +317,7 @@ impl<R: Read> ChunkReader<R> {
             start_line: line,
             oversized: Some(len),
             last: false,
+            audit: None,
         }
     }
 
@@ -330,6 +335,7 @@ impl<R: Read> ChunkReader<R> {
             start_line: line,
             oversized: None,
             last: false,
+            audit: None,
         }
     }
 }

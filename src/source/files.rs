@@ -1,9 +1,10 @@
 //! The replay producer: read inputs one after another into chunks.
 
-use super::{Chunk, ChunkReaderBuilder, FileTable, open_input};
+use super::{Chunk, ChunkReaderBuilder, FileInfo, FileTable, open_input};
 use crate::parse::{Format, FormatChoice, sniff};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How many bytes of an input format sniffing looks at.
 const SNIFF_BYTES: usize = 64 * 1024;
@@ -14,6 +15,12 @@ pub trait ChunkSink {
     fn buffer(&self) -> Vec<u8>;
     /// Sends a chunk; `false` means stop producing.
     fn send(&mut self, chunk: Chunk) -> bool;
+    /// The input ended: state kept across its chunks (auditd events
+    /// waiting for more records) can be flushed. `false` means stop.
+    fn end_of_input(&mut self, file: &Arc<FileInfo>) -> bool {
+        let _ = file;
+        true
+    }
 }
 
 /// An input that could not be read.
@@ -74,11 +81,11 @@ fn read_one(
     };
     let info = table.register(&path.display().to_string(), source, format, detected);
     let stream = io::Cursor::new(head).chain(input);
-    let mut chunks = reader.build(info, stream, 0, 1);
+    let mut chunks = reader.build(info.clone(), stream, 0, 1);
     while let Some(chunk) = chunks.next_chunk(sink.buffer())? {
         if !sink.send(chunk) {
             return Ok(false);
         }
     }
-    Ok(true)
+    Ok(sink.end_of_input(&info))
 }

@@ -38,6 +38,7 @@ const INNER: &[Format] = &[
     Format::Cadf,
     Format::Cloudtrail,
     Format::K8sAudit,
+    Format::Auditd,
     Format::Json,
 ];
 
@@ -117,6 +118,8 @@ fn plausible(format: Format, first: u8, msg: &[u8]) -> bool {
                     "\"records\"",
                 ])
         }
+        // audisp-syslog: one record per message, not grouped.
+        Format::Auditd => super::auditd::looks_like_record(msg),
         _ => first == b'{',
     }
 }
