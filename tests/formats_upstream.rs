@@ -280,3 +280,40 @@ fn couchdb_and_pycadf() {
     }
     println!("couchdb: 3 request lines + 1 error case; pycadf: 2 events");
 }
+
+/// SigmaHQ's CloudTrail field names reach what the cloudtrail parser
+/// writes: `userIdentity.sessionContext.sessionIssuer.type` (nested keys
+/// kept as written), `userIdentity.type` and `eventSource` (snake-cased
+/// record keys), on the vendored Panther records.
+#[test]
+fn sigma_cloudtrail_names_reach_parsed_records() {
+    use picket::detect::rule::RuleSet;
+    use picket::event::{Event, Origin};
+    use picket::parse::parser_for;
+    let rule = "title: t\nid: t-ct\nlogsource:\n    product: aws\n    service: cloudtrail\n\
+                detection:\n    selection:\n        userIdentity.sessionContext.sessionIssuer.type: Role\n        userIdentity.type: AssumedRole\n        eventSource|endswith: '.amazonaws.com'\n    condition: selection\n";
+    let set = RuleSet::from_yaml(std::path::Path::new("t.yml"), rule).expect("rule compiles");
+    let data = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/panther-labs-panther-analysis/cloudtrail.jsonl"),
+    )
+    .expect("fixture");
+    let parser = parser_for(Format::Cloudtrail).expect("cloudtrail parser");
+    let (mut scratch, mut hits) = (set.new_scratch(), Vec::new());
+    let (mut events, mut matched, mut assumed) = (0, 0, 0);
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        let _ = parser.parse_multi(line.as_bytes(), Origin::default(), &mut |ev: Event<'_>| {
+            events += 1;
+            set.evaluate(&ev, &mut scratch, &mut hits);
+            matched += hits.len();
+        });
+        assumed +=
+            usize::from(line.contains("\"AssumedRole\"") && line.contains("\"sessionIssuer\""));
+    }
+    assert!(events >= 30, "{events} events");
+    assert!(assumed > 0);
+    assert_eq!(
+        matched, assumed,
+        "one match per assumed-role record with a session issuer"
+    );
+}
