@@ -325,10 +325,12 @@ impl RuleSet {
                 false
             });
         };
+        // Ranges are only consulted to skip keyword-only fields.
+        let skip_slices = plan.keywords && plan.keywords_unanchored;
         for (field, v) in event.fields() {
             if let Some(i) = plan.slot_source.get(field as usize).copied().flatten() {
                 push(v, i, text);
-                if let Value::Str(Cow::Borrowed(s)) = v {
+                if let (true, Value::Str(Cow::Borrowed(s))) = (skip_slices, v) {
                     borrowed.push(range_of(s));
                 }
             }
@@ -360,7 +362,7 @@ impl RuleSet {
                 // `url.original`) when keywords are unanchored substrings.
                 match v {
                     Value::Int(_) if !plan.keyword_digits => continue,
-                    Value::Str(Cow::Borrowed(s)) if plan.keywords_unanchored => {
+                    Value::Str(Cow::Borrowed(s)) if skip_slices => {
                         let (a, b) = range_of(s);
                         if borrowed.iter().any(|&(x, y)| x <= a && b <= y) {
                             continue;
