@@ -19,7 +19,7 @@ pub fn run(a: ReplayArgs) -> Result<ExitCode> {
     let rules = setup::load_rules(
         &a.common.rules,
         !a.common.no_default_rules,
-        &cfg.rules.options().map_err(anyhow::Error::msg)?,
+        &setup::rule_options(&cfg)?,
     )?;
     let pi = setup::pi_config(&cfg, a.state.as_deref())?;
     let metrics = Metrics::new();

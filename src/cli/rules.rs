@@ -11,10 +11,7 @@ use std::process::ExitCode;
 pub fn run(c: RulesCommand) -> Result<ExitCode> {
     match c {
         RulesCommand::Check { paths, config } => {
-            let options = setup::load_config(config.as_deref())?
-                .rules
-                .options()
-                .map_err(anyhow::Error::msg)?;
+            let options = setup::rule_options(&setup::load_config(config.as_deref())?)?;
             let errors = check(&paths, &options);
             for e in &errors {
                 println!("{e}");
@@ -30,10 +27,7 @@ pub fn run(c: RulesCommand) -> Result<ExitCode> {
             }
         }
         RulesCommand::Test { paths, config } => {
-            let options = setup::load_config(config.as_deref())?
-                .rules
-                .options()
-                .map_err(anyhow::Error::msg)?;
+            let options = setup::rule_options(&setup::load_config(config.as_deref())?)?;
             let report = run_rule_examples(&paths, false, &options);
             print!("{report}");
             Ok(if report.is_ok() {
@@ -43,10 +37,7 @@ pub fn run(c: RulesCommand) -> Result<ExitCode> {
             })
         }
         RulesCommand::List { paths, config } => {
-            let options = setup::load_config(config.as_deref())?
-                .rules
-                .options()
-                .map_err(anyhow::Error::msg)?;
+            let options = setup::rule_options(&setup::load_config(config.as_deref())?)?;
             let set = setup::load_rules(&paths, paths.is_empty(), &options)?;
             let plan = set.correlations();
             for (i, r) in set.rules().iter().enumerate() {

@@ -25,7 +25,7 @@ struct CliReload {
 impl CliReload {
     fn build(&self) -> Result<Reloaded> {
         let config = ConfigFile::load(&self.config)?;
-        let options = config.rules.options().map_err(anyhow::Error::msg)?;
+        let options = setup::rule_options(&config)?;
         let rules = picket::detect::rule::RuleSet::load_with(&self.rules, self.builtin, &options)
             .map_err(|errors| {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -71,7 +71,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode> {
     let rules = setup::load_rules(
         &a.common.rules,
         !a.common.no_default_rules,
-        &cfg.rules.options().map_err(anyhow::Error::msg)?,
+        &setup::rule_options(&cfg)?,
     )?;
     let pi = setup::pi_config(&cfg, Some(&cfg.state.dir))?;
     let pipeline = setup::pipeline(

@@ -21,6 +21,11 @@ pub fn load_config(path: Option<&Path>) -> Result<ConfigFile> {
     }
 }
 
+/// The rule compilation settings of `[rules]` (placeholders, log sources).
+pub fn rule_options(cfg: &ConfigFile) -> Result<RuleOptions> {
+    cfg.rules.options().map_err(anyhow::Error::msg)
+}
+
 /// Loads rules; every error is printed as `FILE:LINE:COL: message`.
 pub fn load_rules(paths: &[PathBuf], builtin: bool, options: &RuleOptions) -> Result<RuleSet> {
     RuleSet::load_with(paths, builtin, options).map_err(|errors| {
