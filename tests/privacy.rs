@@ -2,40 +2,15 @@
 //! planted values and search every byte picket writes — alerts, summary,
 //! metrics, state — for them.
 
-use picket::generate::{Generator, GeneratorConfig, PlantKind};
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn planted_values_never_reach_any_output() {
     let d = tempfile::tempdir().unwrap();
-    let cfg = GeneratorConfig {
-        seed: 7,
-        pi_rate: 0.25,
-        lookalike_rate: 0.05,
-        ..GeneratorConfig::default()
-    };
-    let mut g = Generator::new(cfg);
-    let mut log = Vec::new();
-    g.write_bytes(&mut log, 600_000).unwrap();
-    let log_path = d.path().join("access.log");
-    std::fs::write(&log_path, &log).unwrap();
-    // Client addresses are the entity of alerts by design (SPEC §4 scans
-    // IPs inside URLs, not the client field); skip planted IPs that the
-    // generator also used as a client.
-    let clients: std::collections::HashSet<&[u8]> = log
-        .split(|b| *b == b'\n')
-        .filter_map(|l| l.split(|b| *b == b' ').next())
-        .collect();
-    let values: Vec<String> = g
-        .planted()
-        .iter()
-        .filter(|p| p.kind == PlantKind::Pi)
-        // A special-category path word (`/patients/1/diagnosis`) names the
-        // kind of data; the word itself is not the person's data.
-        .filter(|p| !(p.category == "special_category" && p.key.is_none()))
-        .filter_map(|p| p.value.clone())
-        .filter(|v| v.len() >= 6 && !clients.contains(v.as_bytes()))
-        .collect();
+    let (log_path, values) = common::planted_pi_log(d.path(), 7, 600_000);
+    let log = std::fs::read(&log_path).unwrap();
     assert!(
         values.len() > 300,
         "enough planted values: {}",

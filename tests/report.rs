@@ -2,7 +2,8 @@
 //! has every section, is well-formed, loads nothing from the network,
 //! never shows a raw PI value, and escapes whatever came from the logs.
 
-use picket::generate::{Generator, GeneratorConfig, PlantKind};
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -149,29 +150,7 @@ fn samples_report_has_every_section() {
 #[test]
 fn planted_pi_never_reaches_the_report() {
     let d = tempfile::tempdir().unwrap();
-    let mut g = Generator::new(GeneratorConfig {
-        seed: 9,
-        pi_rate: 0.25,
-        lookalike_rate: 0.05,
-        ..GeneratorConfig::default()
-    });
-    let mut log = Vec::new();
-    g.write_bytes(&mut log, 300_000).unwrap();
-    let log_path = d.path().join("access.log");
-    std::fs::write(&log_path, &log).unwrap();
-    // Client addresses are alert entities by design (tests/privacy.rs).
-    let clients: std::collections::HashSet<&[u8]> = log
-        .split(|b| *b == b'\n')
-        .filter_map(|l| l.split(|b| *b == b' ').next())
-        .collect();
-    let values: Vec<String> = g
-        .planted()
-        .iter()
-        .filter(|p| p.kind == PlantKind::Pi)
-        .filter(|p| !(p.category == "special_category" && p.key.is_none()))
-        .filter_map(|p| p.value.clone())
-        .filter(|v| v.len() >= 6 && !clients.contains(v.as_bytes()))
-        .collect();
+    let (log_path, values) = common::planted_pi_log(d.path(), 9, 300_000);
     assert!(values.len() > 100, "planted values: {}", values.len());
     let html = report(&[&log_path], d.path());
     check_page(&html);

@@ -93,3 +93,43 @@ pub fn holds(findings: &[PiFinding], category: &str, v: &str) -> bool {
                 .is_some_and(|got| !got.is_empty() && (v.contains(&got) || got.contains(&v)))
     })
 }
+
+/// Writes a generated access log with many planted PI values to
+/// `dir/access.log` (about `bytes` long, from `seed`) and returns its path
+/// with the planted values a leak check searches picket's output for.
+///
+/// Left out: values the generator also used as a client address (client
+/// addresses are alert entities by design: SPEC §4 scans IPs inside URLs,
+/// not the client field), special-category path words
+/// (`/patients/1/diagnosis` names the kind of data, not the person's data),
+/// and values under 6 bytes, which occur by chance.
+pub fn planted_pi_log(
+    dir: &std::path::Path,
+    seed: u64,
+    bytes: u64,
+) -> (std::path::PathBuf, Vec<String>) {
+    use picket::generate::{Generator, GeneratorConfig, PlantKind};
+    let mut g = Generator::new(GeneratorConfig {
+        seed,
+        pi_rate: 0.25,
+        lookalike_rate: 0.05,
+        ..GeneratorConfig::default()
+    });
+    let mut log = Vec::new();
+    g.write_bytes(&mut log, bytes).unwrap();
+    let path = dir.join("access.log");
+    std::fs::write(&path, &log).unwrap();
+    let clients: std::collections::HashSet<&[u8]> = log
+        .split(|b| *b == b'\n')
+        .filter_map(|l| l.split(|b| *b == b' ').next())
+        .collect();
+    let values = g
+        .planted()
+        .iter()
+        .filter(|p| p.kind == PlantKind::Pi)
+        .filter(|p| !(p.category == "special_category" && p.key.is_none()))
+        .filter_map(|p| p.value.clone())
+        .filter(|v| v.len() >= 6 && !clients.contains(v.as_bytes()))
+        .collect();
+    (path, values)
+}
