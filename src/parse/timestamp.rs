@@ -11,6 +11,7 @@
 //! [`days_from_civil`] here. It does not allocate. The property tests at the
 //! bottom check it against `time` so that the speed does not cost correctness.
 
+use super::datetime::month_abbr;
 use crate::event::{Timestamp, days_from_civil};
 
 /// Earliest year accepted: [`Timestamp`] is `i64` nanoseconds, which reaches
@@ -61,7 +62,7 @@ pub fn parse_clf(b: &[u8]) -> Option<Timestamp> {
         return None;
     };
     let day = two(*d1, *d2)?;
-    let month = month(*m1, *m2, *m3)?;
+    let month = month_abbr(&[*m1, *m2, *m3])?;
     let year = i64::from(two(*y1, *y2)? * 100 + two(*y3, *y4)?);
     let hour = two(*h1, *h2)?;
     let minute = two(*n1, *n2)?;
@@ -105,26 +106,6 @@ fn two(a: u8, b: u8) -> Option<u32> {
     } else {
         None
     }
-}
-
-/// `Jan` … `Dec` (1-based). Servers always write this exact case.
-#[inline]
-fn month(a: u8, b: u8, c: u8) -> Option<u32> {
-    Some(match &[a, b, c] {
-        b"Jan" => 1,
-        b"Feb" => 2,
-        b"Mar" => 3,
-        b"Apr" => 4,
-        b"May" => 5,
-        b"Jun" => 6,
-        b"Jul" => 7,
-        b"Aug" => 8,
-        b"Sep" => 9,
-        b"Oct" => 10,
-        b"Nov" => 11,
-        b"Dec" => 12,
-        _ => return None,
-    })
 }
 
 /// An optional `.ddd` fraction (at least one digit; digits beyond
