@@ -17,12 +17,12 @@
 //! the records read before the checkpoint.
 
 use super::stats::ChunkStats;
-use super::worker::{Stages, WorkerScratch, handle_event};
+use super::worker::{Stages, WorkerScratch, count_line, handle_event};
 use crate::alert::Alert;
 use crate::event::Event;
 use crate::frame::Lines;
+use crate::parse::Format;
 use crate::parse::auditd::{Assembler, AssemblerConfig, AuditPlan, build_event};
-use crate::parse::{Format, Reason};
 use crate::source::{Chunk, FileId, FileInfo};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -134,15 +134,8 @@ pub(crate) fn process_planned(
     rendered: &mut Vec<u8>,
 ) {
     for line in Lines::new(&chunk.data, chunk.start_line, chunk.start_offset) {
-        stats.lines += 1;
-        if line.bytes.len() > stages.max_line {
-            stats.error(
-                &file.path,
-                line.number,
-                stages.max_line + 1,
-                Reason::LineTooLong,
-            );
-        }
+        // Records are built from the plan, not from these lines.
+        count_line(stages, file, &line, stats);
     }
     for (line, e) in &plan.errors {
         stats.error(&file.path, *line, e.column, e.reason);

@@ -192,14 +192,7 @@ fn process_line(
     alerts: &mut Vec<Alert>,
     rendered: &mut Vec<u8>,
 ) {
-    stats.lines += 1;
-    if line.bytes.len() > stages.max_line {
-        stats.error(
-            &file.path,
-            line.number,
-            stages.max_line + 1,
-            Reason::LineTooLong,
-        );
+    if !count_line(stages, file, &line, stats) {
         return;
     }
     if line.bytes.iter().all(u8::is_ascii_whitespace) {
@@ -217,6 +210,28 @@ fn process_line(
     if let Err(e) = result {
         stats.error(&file.path, line.number, e.column, e.reason);
     }
+}
+
+/// Counts a line; `false` (and a `line_too_long` error) when it is over
+/// the configured maximum and must not be parsed.
+#[inline]
+pub(super) fn count_line(
+    stages: &Stages,
+    file: &FileInfo,
+    line: &crate::frame::Line<'_>,
+    stats: &mut ChunkStats,
+) -> bool {
+    stats.lines += 1;
+    if line.bytes.len() > stages.max_line {
+        stats.error(
+            &file.path,
+            line.number,
+            stages.max_line + 1,
+            Reason::LineTooLong,
+        );
+        return false;
+    }
+    true
 }
 
 /// Enriches one parsed event, then detects (or renders) it and counts it.
