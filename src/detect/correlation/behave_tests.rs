@@ -1,11 +1,11 @@
 //! Tests of the baseline types: learning period, window edges, decay,
 //! persistence round trip, corrupt and future files, eviction.
 
-use super::{Baselines, CorrelationEngine, CorrelationSettings, observe};
-use crate::alert::{Alert, AlertKind, LogRef};
+use super::tests::{event_at, feed_event};
+use super::{Baselines, CorrelationEngine, CorrelationSettings};
+use crate::alert::{Alert, AlertKind};
 use crate::detect::rule::RuleSet;
-use crate::event::{Event, Field, Origin, Timestamp, Value};
-use crate::parse::Format;
+use crate::event::Value;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -45,27 +45,8 @@ fn feed(engine: &mut CorrelationEngine, set: &Arc<RuleSet>, evs: &[Ev]) -> Vec<A
     let mut hits = Vec::new();
     let mut alerts = Vec::new();
     for (i, (t, user, extra)) in evs.iter().enumerate() {
-        let mut event = Event::new(Format::Json, Origin::default());
-        event.timestamp = Some(Timestamp::from_unix(MON + t, 0));
-        event.set_str(Field::EventOutcome, "success");
-        event.set_str(Field::UserName, user);
-        for (n, v) in extra {
-            match Field::from_name(n) {
-                Some(f) => event.set(f, v.clone()),
-                None => event.set_extra(*n, v.clone()),
-            }
-        }
-        set.evaluate(&event, &mut scratch, &mut hits);
-        for &h in &hits {
-            let log = LogRef {
-                path: "t.log".into(),
-                line: i as u64 + 1,
-                offset: 0,
-            };
-            if let Some(o) = observe(set.correlations(), h, &event, log) {
-                engine.feed(o, &mut alerts);
-            }
-        }
+        let event = event_at(MON + t, "success", user, extra);
+        feed_event(engine, set, &mut scratch, &mut hits, &event, i, &mut alerts);
     }
     engine.flush(&mut alerts);
     alerts

@@ -68,30 +68,64 @@ fn feed_all(
     let mut hits = Vec::new();
     let mut alerts = Vec::new();
     for (i, e) in evs.iter().enumerate() {
-        let mut event = Event::new(Format::Json, Origin::default());
-        event.timestamp = Some(Timestamp::from_unix(1_772_438_400 + e.t, 0));
-        event.set_str(Field::EventOutcome, e.outcome);
-        event.set_str(Field::UserName, &e.user);
-        if let Some((n, v)) = &e.extra {
-            match Field::from_name(n) {
-                Some(f) => event.set(f, v.clone()),
-                None => event.set_extra(*n, v.clone()),
-            }
-        }
-        set.evaluate(&event, &mut scratch, &mut hits);
-        for &h in &hits {
-            let log = LogRef {
-                path: "t.log".into(),
-                line: i as u64 + 1,
-                offset: 0,
-            };
-            if let Some(o) = observe(set.correlations(), h, &event, log) {
-                engine.feed(o, &mut alerts);
-            }
-        }
+        let event = event_at(1_772_438_400 + e.t, e.outcome, &e.user, e.extra.as_slice());
+        feed_event(
+            &mut engine,
+            set,
+            &mut scratch,
+            &mut hits,
+            &event,
+            i,
+            &mut alerts,
+        );
     }
     engine.flush(&mut alerts);
     (alerts, engine)
+}
+
+/// A JSON-format event at `unix` seconds for `user`, with extra fields.
+pub(super) fn event_at<'a>(
+    unix: i64,
+    outcome: &'a str,
+    user: &'a str,
+    extra: &[(&'static str, Value<'static>)],
+) -> Event<'a> {
+    let mut event = Event::new(Format::Json, Origin::default());
+    event.timestamp = Some(Timestamp::from_unix(unix, 0));
+    event.set_str(Field::EventOutcome, outcome);
+    event.set_str(Field::UserName, user);
+    for (n, v) in extra {
+        match Field::from_name(n) {
+            Some(f) => event.set(f, v.clone()),
+            None => event.set_extra(*n, v.clone()),
+        }
+    }
+    event
+}
+
+/// What the pipeline does with an event, in one place: evaluate the rules
+/// (worker), then feed the observations of the hits to the engine
+/// (collector). `index` is the event's 0-based position (its line - 1).
+pub(super) fn feed_event(
+    engine: &mut CorrelationEngine,
+    set: &RuleSet,
+    scratch: &mut crate::detect::rule::RuleScratch,
+    hits: &mut Vec<usize>,
+    event: &Event<'_>,
+    index: usize,
+    alerts: &mut Vec<Alert>,
+) {
+    set.evaluate(event, scratch, hits);
+    for &h in hits.iter() {
+        let log = LogRef {
+            path: "t.log".into(),
+            line: index as u64 + 1,
+            offset: 0,
+        };
+        if let Some(o) = observe(set.correlations(), h, event, log) {
+            engine.feed(o, alerts);
+        }
+    }
 }
 
 fn run(set: &Arc<RuleSet>, evs: &[Ev]) -> Vec<Alert> {
