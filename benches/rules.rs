@@ -15,6 +15,9 @@
 //!
 //! `cargo bench --bench rules -- --warm-up-time 1 --measurement-time 3`
 
+#[path = "../tests/common/sigma_corpus.rs"]
+mod corpus;
+
 use criterion::{BenchmarkId, Criterion, Throughput};
 use picket::config::ConfigFile;
 use picket::detect::Detector;
@@ -47,9 +50,8 @@ fn log_path() -> PathBuf {
 /// Rule documents (YAML) that apply to `combined` events.
 fn web_rule_docs() -> Vec<String> {
     let mut docs = Vec::new();
-    let mut files = Vec::new();
-    collect(&root().join("tests/fixtures/sigmahq"), &mut files);
-    collect(&root().join("detections"), &mut files);
+    let mut files = corpus::rule_files(&root().join("tests/fixtures/sigmahq"));
+    files.extend(corpus::rule_files(&root().join("detections")));
     for f in files {
         let text = std::fs::read_to_string(&f).expect("rule");
         // Single-document rules only: correlations and their base rules
@@ -65,21 +67,6 @@ fn web_rule_docs() -> Vec<String> {
         }
     }
     docs
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yml") {
-            out.push(p);
-        }
-    }
 }
 
 /// `n` rules: the documents in order, repeated with `-copyN` ids.

@@ -1,4 +1,5 @@
-//! Shared by `tests/sigma_oracle.rs` and `benches/sigma_vs_rsigma.rs`:
+//! Shared by `tests/sigma_oracle.rs`, `benches/sigma_vs_rsigma.rs` and
+//! `benches/rules.rs`:
 //! rule discovery, a generated event corpus that exercises each rule's
 //! selections (positives built from the rule's own values, plus near
 //! misses), JSON events as picket events, and picket's field mapping as an
