@@ -329,3 +329,19 @@ fn sniff_pretty_json(sample: &[u8]) -> Option<Format> {
         Format::Json
     })
 }
+
+/// For the parser tests: an event as (name, text) pairs, `@timestamp`
+/// first, then the slots, then the extras.
+#[cfg(test)]
+pub(crate) fn field_pairs(ev: &Event<'_>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(t) = ev.timestamp {
+        out.push(("@timestamp".to_owned(), t.to_string()));
+    }
+    out.extend(
+        ev.fields()
+            .map(|(f, v)| (f.name().to_owned(), v.to_string())),
+    );
+    out.extend(ev.extras().map(|(n, v)| (n.to_owned(), v.to_string())));
+    out
+}

@@ -2,24 +2,11 @@
 
 use super::*;
 
-fn render(ev: &Event<'_>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(t) = ev.timestamp {
-        out.push(("@timestamp".to_owned(), t.to_string()));
-    }
-    out.extend(
-        ev.fields()
-            .map(|(f, v)| (f.name().to_owned(), v.to_string())),
-    );
-    out.extend(ev.extras().map(|(n, v)| (n.to_owned(), v.to_string())));
-    out
-}
-
 fn multi(line: &str) -> Result<Vec<Vec<(String, String)>>, Reason> {
     let mut out = Vec::new();
     CloudtrailParser
         .parse_multi(line.as_bytes(), Origin::default(), &mut |e| {
-            out.push(render(&e))
+            out.push(crate::parse::field_pairs(&e))
         })
         .map_err(|e| e.reason)?;
     Ok(out)
@@ -28,7 +15,7 @@ fn multi(line: &str) -> Result<Vec<Vec<(String, String)>>, Reason> {
 fn one(line: &str) -> Vec<(String, String)> {
     let mut ev = Event::new(Format::Cloudtrail, Origin::default());
     CloudtrailParser.parse(line.as_bytes(), &mut ev).unwrap();
-    render(&ev)
+    crate::parse::field_pairs(&ev)
 }
 
 fn has(got: &[(String, String)], want: &[(&str, &str)]) {

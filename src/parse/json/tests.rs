@@ -9,15 +9,7 @@ fn parse(line: &str) -> Result<Vec<(String, String)>, Reason> {
     JsonParser::default()
         .parse(line.as_bytes(), &mut ev)
         .map_err(|e| e.reason)?;
-    let mut out = Vec::new();
-    if let Some(t) = ev.timestamp {
-        out.push(("@timestamp".to_owned(), t.to_string()));
-    }
-    out.extend(
-        ev.fields()
-            .map(|(f, v)| (f.name().to_owned(), v.to_string())),
-    );
-    out.extend(ev.extras().map(|(n, v)| (n.to_owned(), v.to_string())));
+    let out = crate::parse::field_pairs(&ev);
     Ok(out)
 }
 

@@ -2,25 +2,12 @@
 
 use super::*;
 
-fn render(ev: &Event<'_>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    if let Some(t) = ev.timestamp {
-        out.push(("@timestamp".to_owned(), t.to_string()));
-    }
-    out.extend(
-        ev.fields()
-            .map(|(f, v)| (f.name().to_owned(), v.to_string())),
-    );
-    out.extend(ev.extras().map(|(n, v)| (n.to_owned(), v.to_string())));
-    out
-}
-
 fn parse(line: &str) -> Result<Vec<(String, String)>, Reason> {
     let mut ev = Event::new(Format::K8sAudit, Origin::default());
     K8sAuditParser
         .parse(line.as_bytes(), &mut ev)
         .map_err(|e| e.reason)?;
-    Ok(render(&ev))
+    Ok(crate::parse::field_pairs(&ev))
 }
 
 fn has(got: &[(String, String)], want: &[(&str, &str)]) {
