@@ -5,8 +5,9 @@
 //! [`DetectScratch`] so evaluating an event allocates nothing unless it
 //! raises an alert. Stateful detections run after the pipeline's reorder
 //! step: for each event that matched a rule a correlation refers to, the
-//! detector extracts an [`Observation`](correlation::Observation) that the
-//! collector feeds to the [`CorrelationEngine`](correlation::CorrelationEngine).
+//! detector appends an observation to the chunk's
+//! [`Observations`](correlation::Observations) batch, which the collector
+//! feeds to the [`CorrelationEngine`](correlation::CorrelationEngine).
 
 pub mod correlation;
 pub mod pi;
@@ -15,7 +16,7 @@ pub mod rule;
 use crate::alert::{Alert, AlertKind, LogRef};
 use crate::event::{Event, Value};
 use crate::source::FileInfo;
-use correlation::{Observation, observe};
+use correlation::{Observations, observe};
 use pi::{PiFinding, PiScanner, PiScratch};
 use rule::{RuleScratch, RuleSet};
 use std::borrow::Cow;
@@ -26,6 +27,8 @@ use std::sync::Arc;
 pub struct Detector {
     rules: Arc<RuleSet>,
     pi: Option<Arc<PiScanner>>,
+    /// Makes observation batches keyed like the correlation engine's.
+    batches: Observations,
 }
 
 /// Per-thread reusable buffers of a [`Detector`].
@@ -34,21 +37,33 @@ pub struct DetectScratch {
     rules: RuleScratch,
     pi: PiScratch,
     hits: Vec<usize>,
-    observations: Vec<Observation>,
+    observations: Observations,
 }
 
 impl DetectScratch {
     /// The correlation observations collected since the last call, in
     /// event order (the pipeline takes them once per chunk).
-    pub fn take_observations(&mut self) -> Vec<Observation> {
-        std::mem::take(&mut self.observations)
+    pub fn take_observations(&mut self) -> Observations {
+        let empty = self.observations.empty_like();
+        std::mem::replace(&mut self.observations, empty)
     }
 }
 
 impl Detector {
     /// A detector from compiled rules and an optional PI scanner.
     pub fn new(rules: Arc<RuleSet>, pi: Option<Arc<PiScanner>>) -> Self {
-        Detector { rules, pi }
+        Detector {
+            rules,
+            pi,
+            batches: Observations::default(),
+        }
+    }
+
+    /// Keys observation batches for `engine`: group fingerprints are
+    /// computed on the workers with the engine's key (see
+    /// [`CorrelationEngine::set_key`](correlation::CorrelationEngine::set_key)).
+    pub fn key_observations_for(&mut self, engine: &correlation::CorrelationEngine) {
+        self.batches = engine.new_batch();
     }
 
     /// The compiled rules.
@@ -70,7 +85,7 @@ impl Detector {
                 None => PiScratch::default(),
             },
             hits: Vec::new(),
-            observations: Vec::new(),
+            observations: self.batches.empty_like(),
         }
     }
 
@@ -113,7 +128,7 @@ impl Detector {
                 continue;
             };
             if plan.is_tapped(i) {
-                scratch.observations.extend(observe(plan, i, ev, log()));
+                observe(plan, i, ev, log(), &mut scratch.observations);
             }
             if plan.is_silent(i) {
                 continue;

@@ -19,6 +19,7 @@
 //! queues.
 
 mod auditd;
+mod shards;
 mod stats;
 mod worker;
 
@@ -31,7 +32,7 @@ use crate::sink::{Sink, SinkError};
 use crate::source::{Chunk, FileInfo};
 use crate::telemetry::Metrics;
 use crossbeam_channel::{Receiver, Sender, bounded};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -189,8 +190,9 @@ impl PipelineBuilder {
     }
 
     /// Freezes the configuration with its stages, metrics and suppression.
-    pub fn build(self, stages: Stages, metrics: Metrics, suppressor: Suppressor) -> Pipeline {
+    pub fn build(self, mut stages: Stages, metrics: Metrics, suppressor: Suppressor) -> Pipeline {
         let correlation = self.engine(&stages);
+        stages.detector.key_observations_for(&correlation);
         Pipeline {
             cfg: self,
             stages: Arc::new(stages),
@@ -202,7 +204,12 @@ impl PipelineBuilder {
     }
 
     fn engine(&self, stages: &Stages) -> CorrelationEngine {
-        let mut e = CorrelationEngine::new(stages.detector.rules_arc(), self.correlation);
+        // One shard per worker: correlation state is split by group key.
+        let mut e = CorrelationEngine::with_shards(
+            stages.detector.rules_arc(),
+            self.correlation,
+            self.threads,
+        );
         if let Some(k) = &self.baseline_key {
             e.set_key(k);
         }
@@ -216,6 +223,26 @@ struct Persist {
     dir: PathBuf,
     every: Option<Duration>,
     saved_at: Instant,
+}
+
+/// The collector's state during one run.
+struct Collect<'o> {
+    out: Outputs<'o>,
+    pool: Sender<Vec<u8>>,
+    summary: Summary,
+    /// Reused buffer of admitted alerts.
+    batch: Vec<Alert>,
+    /// Chunks in input order whose correlation work is not yet merged.
+    waiting: VecDeque<Waiting>,
+}
+
+/// A chunk waiting for its shards' answers (`out: None`: the final flush).
+struct Waiting {
+    out: Option<ChunkOutput>,
+    alerts: Vec<Alert>,
+    parts: Vec<crate::detect::correlation::Ordered>,
+    /// Shards yet to answer.
+    shards: usize,
 }
 
 /// A configured engine, ready to run producers through.
@@ -255,7 +282,7 @@ impl Pipeline {
     /// Replaces the stages (rules, enrichment, detectors) for the next
     /// [`Pipeline::run`], keeping metrics and suppression state: the
     /// daemon's reload between two runs.
-    pub fn set_stages(&mut self, stages: Stages) {
+    pub fn set_stages(&mut self, mut stages: Stages) {
         // Correlation windows refer to rules by their number in the old
         // set: a reload starts them afresh (the run that just ended has
         // flushed what was pending).
@@ -265,6 +292,7 @@ impl Pipeline {
         for note in self.correlation.restore(learned) {
             crate::warn!("reload: {note}");
         }
+        stages.detector.key_observations_for(&self.correlation);
         self.stages = Arc::new(stages);
     }
 
@@ -301,19 +329,21 @@ impl Pipeline {
         self.correlation.baselines()
     }
 
-    /// Saves the baselines if a state directory is set and, unless `force`,
-    /// the save interval has passed. Failures are logged, not fatal: the
-    /// next save tries again.
-    fn save_baselines(&mut self, force: bool) {
+    /// Whether a periodic save of the baselines is due.
+    fn save_due(&self) -> bool {
+        self.persist
+            .as_ref()
+            .is_some_and(|p| p.every.is_some_and(|e| p.saved_at.elapsed() >= e))
+    }
+
+    /// Saves baselines to the state directory, if one is set. Failures are
+    /// logged, not fatal: the next save tries again.
+    fn write_baselines(&mut self, b: &Baselines) {
         let Some(p) = &mut self.persist else {
             return;
         };
-        let due = force || p.every.is_some_and(|e| p.saved_at.elapsed() >= e);
-        if !due {
-            return;
-        }
         p.saved_at = Instant::now();
-        if let Err(e) = self.correlation.baselines().save(&p.dir) {
+        if let Err(e) = b.save(&p.dir) {
             crate::warn!("{e}");
         }
     }
@@ -331,7 +361,26 @@ impl Pipeline {
         let (pool_tx, pool_rx) = bounded::<Vec<u8>>(self.cfg.queue + self.cfg.threads * 2);
         let stages_arc = self.stages.clone();
         let stages = &*stages_arc;
+        // Correlation shards get their own threads when there are several.
+        let shards = if self.correlation.is_active() && self.correlation.shard_count() > 1 {
+            self.correlation.take_shards()
+        } else {
+            Vec::new()
+        };
+        let queue = self.cfg.queue;
         let result = std::thread::scope(|scope| {
+            let mut link = shards::ShardLink::inline();
+            let mut shard_handles = Vec::with_capacity(shards.len());
+            if !shards.is_empty() {
+                let (done_tx, done_rx) = crossbeam_channel::unbounded();
+                link.rx = done_rx;
+                for (i, shard) in shards.into_iter().enumerate() {
+                    let (tx, rx) = bounded(queue);
+                    link.txs.push(tx);
+                    let done = done_tx.clone();
+                    shard_handles.push(scope.spawn(move || shards::run_shard(i, shard, rx, done)));
+                }
+            }
             let producer_handle = scope.spawn(move || {
                 let mut sender = ChunkSender {
                     tx: chunk_tx,
@@ -358,10 +407,20 @@ impl Pipeline {
             }
             drop(chunk_rx);
             drop(out_tx);
-            let collected = self.collect(out_rx, pool_tx, out);
+            let collected = self.collect(out_rx, pool_tx, out, link);
             let mut panicked = producer_handle.join().is_err();
             for w in workers {
                 panicked |= w.join().is_err();
+            }
+            let mut back = Vec::with_capacity(shard_handles.len());
+            for h in shard_handles {
+                match h.join() {
+                    Ok(shard) => back.push(shard),
+                    Err(_) => panicked = true,
+                }
+            }
+            if !back.is_empty() {
+                self.correlation.put_shards(back);
             }
             match collected {
                 Ok(s) if panicked => {
@@ -371,68 +430,224 @@ impl Pipeline {
                 other => other,
             }
         });
+        // With the shards back in the engine: the final save.
+        if result.is_ok() && self.persist.is_some() {
+            let b = self.correlation.baselines();
+            self.write_baselines(&b);
+        }
         result.map(|mut s| {
             s.elapsed_secs = started.elapsed().as_secs_f64();
             s
         })
     }
 
-    /// The collector: reorders outputs and delivers them.
+    /// The collector: reorders outputs, feeds correlations (inline or
+    /// through the shard threads of `link`) and delivers, in input order.
     fn collect(
         &mut self,
         rx: Receiver<ChunkOutput>,
         pool: Sender<Vec<u8>>,
         out: Outputs<'_>,
+        mut link: shards::ShardLink,
     ) -> Result<Summary, PipelineError> {
-        let Outputs {
-            sinks,
-            mut events,
-            acks,
-            observer,
-        } = out;
-        let mut summary = Summary::default();
+        let mut c = Collect {
+            out,
+            pool,
+            summary: Summary::default(),
+            batch: Vec::new(),
+            waiting: VecDeque::new(),
+        };
         let mut pending: BTreeMap<u64, ChunkOutput> = BTreeMap::new();
         let mut next = 0u64;
-        let mut batch: Vec<Alert> = Vec::new();
-        // On error, returning drops `rx`: workers and the producer see closed
-        // channels and stop.
-        for o in rx {
-            pending.insert(o.seq, o);
-            while let Some(mut o) = pending.remove(&next) {
-                next += 1;
-                let mut alerts = std::mem::take(&mut o.alerts);
-                for obs in o.observations.drain(..) {
-                    self.correlation.feed(obs, &mut alerts);
+        let mut open = true;
+        // On error, returning drops `rx` and the shard inputs: workers, the
+        // producer and the shards see closed channels and stop.
+        loop {
+            if open {
+                crossbeam_channel::select! {
+                    recv(rx) -> msg => match msg {
+                        Ok(o) => {
+                            pending.insert(o.seq, o);
+                            while let Some(o) = pending.remove(&next) {
+                                next += 1;
+                                self.dispatch(Some(o), &mut link, &mut c);
+                                self.finish_ready(&mut link, &mut c)?;
+                            }
+                        }
+                        Err(_) => {
+                            open = false;
+                            // End of input: windows still waiting for the
+                            // watermark close now.
+                            self.dispatch(None, &mut link, &mut c);
+                        }
+                    },
+                    recv(link.rx) -> msg => match msg {
+                        Ok(m) => self.answer(m, &mut link, &mut c),
+                        Err(_) => return Err(PipelineError::Panicked),
+                    },
                 }
-                let delivered = self.deliver(alerts, &mut batch, sinks, &mut summary)?;
-                if let Some(w) = events.as_mut() {
-                    w.write_all(&o.rendered).map_err(PipelineError::Output)?;
+            } else if c.waiting.front().is_some_and(|w| w.shards > 0) {
+                match link.rx.recv() {
+                    Ok(m) => self.answer(m, &mut link, &mut c),
+                    Err(_) => return Err(PipelineError::Panicked),
                 }
-                self.metrics
-                    .pipeline_latency
-                    .observe(o.read_at.elapsed().as_secs_f64());
-                // Counted once the chunk is done, so a scrape that sees its
-                // lines also sees its latency and alerts.
-                self.count(&o, &mut summary);
-                acks.delivered_at(&o.file, o.end_offset, o.next_line, o.last);
-                observer.chunk_done(&o, delivered);
-                let _ = pool.try_send(std::mem::take(&mut o.buffer));
-                self.save_baselines(false);
+            }
+            self.finish_ready(&mut link, &mut c)?;
+            if !open && c.waiting.is_empty() {
+                break;
             }
         }
-        // End of input: windows still waiting for the watermark close now.
-        let mut alerts = Vec::new();
-        self.correlation.flush(&mut alerts);
-        self.deliver(alerts, &mut batch, sinks, &mut summary)?;
-        for sink in sinks.iter_mut() {
+        let Collect {
+            out, mut summary, ..
+        } = c;
+        for sink in out.sinks.iter_mut() {
             sink.flush()?;
         }
-        if let Some(w) = events.as_mut() {
+        if let Some(w) = out.events {
             w.flush().map_err(PipelineError::Output)?;
         }
         summary.suppressed = self.suppressor.total_suppressed();
-        self.save_baselines(true);
         Ok(summary)
+    }
+
+    /// Starts a chunk's correlation work (`None`: the end-of-run flush):
+    /// inline, or sent to every shard thread.
+    fn dispatch(
+        &mut self,
+        o: Option<ChunkOutput>,
+        link: &mut shards::ShardLink,
+        c: &mut Collect<'_>,
+    ) {
+        let mut w = Waiting {
+            alerts: Vec::new(),
+            parts: Vec::new(),
+            shards: 0,
+            out: None,
+        };
+        let chunk = o.as_ref().map_or(shards::FLUSH, |o| o.seq);
+        if let Some(mut o) = o {
+            w.alerts = std::mem::take(&mut o.alerts);
+            let obs = o.observations.empty_like();
+            let obs = std::mem::replace(&mut o.observations, obs);
+            if link.threaded() {
+                let routed = self.correlation.route(obs);
+                w.shards = link.txs.len();
+                let mut items = routed.items.into_iter();
+                for tx in &link.txs {
+                    let msg = shards::ToShard::Work {
+                        chunk,
+                        batch: routed.batch.clone(),
+                        items: items.next().unwrap_or_default(),
+                        up_to: routed.up_to,
+                    };
+                    if tx.send(msg).is_err() {
+                        w.shards -= 1;
+                    }
+                }
+            } else if !obs.is_empty() || self.correlation.pending() > 0 {
+                self.correlation.feed(obs, &mut w.alerts);
+            }
+            w.out = Some(o);
+        } else if link.threaded() {
+            let up_to = self.correlation.flush_mark();
+            w.shards = link.txs.len();
+            for tx in &link.txs {
+                let msg = shards::ToShard::Work {
+                    chunk,
+                    batch: Arc::new(self.correlation.new_batch()),
+                    items: Vec::new(),
+                    up_to,
+                };
+                if tx.send(msg).is_err() {
+                    w.shards -= 1;
+                }
+            }
+        } else {
+            self.correlation.flush(&mut w.alerts);
+        }
+        c.waiting.push_back(w);
+    }
+
+    /// Files a shard thread's answer with its chunk.
+    fn answer(&mut self, m: shards::FromShard, link: &mut shards::ShardLink, c: &mut Collect<'_>) {
+        match m {
+            shards::FromShard::Done {
+                shard,
+                chunk,
+                alerts,
+                stats,
+            } => {
+                link.record(shard, stats);
+                let w = c.waiting.iter_mut().find(|w| {
+                    w.out.as_ref().map_or(shards::FLUSH, |o| o.seq) == chunk && w.shards > 0
+                });
+                if let Some(w) = w {
+                    w.parts.extend(alerts);
+                    w.shards -= 1;
+                }
+            }
+            // Snapshots are awaited in `snapshot`; a stray one is dropped.
+            shards::FromShard::Learned(_) => {}
+        }
+    }
+
+    /// Delivers, acknowledges and recycles the chunks at the front whose
+    /// shards have all answered.
+    fn finish_ready(
+        &mut self,
+        link: &mut shards::ShardLink,
+        c: &mut Collect<'_>,
+    ) -> Result<(), PipelineError> {
+        while c.waiting.front().is_some_and(|w| w.shards == 0) {
+            let Some(mut w) = c.waiting.pop_front() else {
+                break;
+            };
+            crate::detect::correlation::merge(std::mem::take(&mut w.parts), &mut w.alerts);
+            let delivered = self.deliver(w.alerts, &mut c.batch, c.out.sinks, &mut c.summary)?;
+            self.publish_correlation(link);
+            let Some(mut o) = w.out else {
+                continue;
+            };
+            if let Some(ev) = c.out.events.as_mut() {
+                ev.write_all(&o.rendered).map_err(PipelineError::Output)?;
+            }
+            self.metrics
+                .pipeline_latency
+                .observe(o.read_at.elapsed().as_secs_f64());
+            // Counted once the chunk is done, so a scrape that sees its
+            // lines also sees its latency and alerts.
+            self.count(&o, &mut c.summary);
+            c.out
+                .acks
+                .delivered_at(&o.file, o.end_offset, o.next_line, o.last);
+            c.out.observer.chunk_done(&o, delivered);
+            let _ = c.pool.try_send(std::mem::take(&mut o.buffer));
+        }
+        if self.save_due() {
+            if let Some(b) = self.snapshot(link, c) {
+                self.write_baselines(&b);
+            }
+        }
+        Ok(())
+    }
+
+    /// The learned baselines, asking the shard threads when they hold them
+    /// (answers for chunks that arrive meanwhile are filed as usual).
+    fn snapshot(&mut self, link: &mut shards::ShardLink, c: &mut Collect<'_>) -> Option<Baselines> {
+        if !link.threaded() {
+            return Some(self.correlation.baselines());
+        }
+        for tx in &link.txs {
+            tx.send(shards::ToShard::Snapshot).ok()?;
+        }
+        let mut parts = Vec::with_capacity(link.txs.len());
+        while parts.len() < link.txs.len() {
+            match link.rx.recv().ok()? {
+                shards::FromShard::Learned(p) => parts.push(p),
+                done => self.answer(done, link, c),
+            }
+        }
+        Some(self.correlation.baselines_of(parts))
     }
 
     /// Suppresses repeats among `alerts`, delivers the rest to every sink,
@@ -478,23 +693,33 @@ impl Pipeline {
                     .inc();
             }
         }
-        if self.correlation.is_active() {
-            let m = &self.metrics;
-            self.correlation.drain_counts(|rule, why, n| match why {
+        Ok(batch.len())
+    }
+
+    /// Publishes the correlation engine's counts and sizes (with what the
+    /// shard threads reported).
+    fn publish_correlation(&mut self, link: &mut shards::ShardLink) {
+        if !self.correlation.is_active() {
+            return;
+        }
+        let m = &self.metrics;
+        self.correlation
+            .drain_counts(&mut link.stats, |rule, why, n| match why {
                 None => m.correlation_evictions.with_label_values(&[rule]).inc_by(n),
                 Some(r) => m
                     .correlation_dropped
                     .with_label_values(&[rule, r.label()])
                     .inc_by(n),
             });
-            m.state_entities
-                .with_label_values(&["correlation"])
-                .set(i64::try_from(self.correlation.groups()).unwrap_or(i64::MAX));
-            m.state_entities
-                .with_label_values(&["baseline"])
-                .set(i64::try_from(self.correlation.baseline_entities()).unwrap_or(i64::MAX));
-        }
-        Ok(batch.len())
+        let groups = self.correlation.groups() + link.stats.iter().map(|s| s.groups).sum::<usize>();
+        let entities = self.correlation.baseline_entities()
+            + link.stats.iter().map(|s| s.entities).sum::<usize>();
+        m.state_entities
+            .with_label_values(&["correlation"])
+            .set(i64::try_from(groups).unwrap_or(i64::MAX));
+        m.state_entities
+            .with_label_values(&["baseline"])
+            .set(i64::try_from(entities).unwrap_or(i64::MAX));
     }
 
     fn count(&self, o: &ChunkOutput, summary: &mut Summary) {

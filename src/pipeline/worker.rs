@@ -6,7 +6,7 @@
 
 use super::stats::ChunkStats;
 use crate::alert::Alert;
-use crate::detect::correlation::Observation;
+use crate::detect::correlation::Observations;
 use crate::detect::{DetectScratch, Detector};
 use crate::enrich::{EnrichScratch, Enricher};
 use crate::event::{Origin, event_to_json};
@@ -94,7 +94,7 @@ pub struct ChunkOutput {
     pub alerts: Vec<Alert>,
     /// Matches that feed correlations, in line order (the collector feeds
     /// them to the correlation engine after reordering).
-    pub observations: Vec<Observation>,
+    pub observations: Observations,
     /// Rendered events (mode [`Mode::Events`]).
     pub rendered: Vec<u8>,
     /// Counts.

@@ -9,7 +9,7 @@
 //! terms (SPEC §4, §8).
 
 use crate::event::Timestamp;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 const HOUR_NS: i64 = 3_600 * Timestamp::NANOS_PER_SEC;
 const DAY_NS: i64 = 24 * HOUR_NS;
@@ -199,7 +199,7 @@ impl Kmv {
 /// `new_terms`: the terms an entity used, with when it last used each.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Terms {
-    pub seen: HashMap<u64, i64>,
+    pub seen: super::fpmap::FpMap<i64>,
 }
 
 impl Terms {
@@ -462,7 +462,7 @@ impl Run {
             *self = Run::default();
             return 0;
         };
-        let prefix = super::plan::value_hash(head);
+        let prefix = super::observe::value_hash(head);
         let step = n.wrapping_sub(self.last);
         let in_time = self
             .start
@@ -587,7 +587,7 @@ mod tests {
     #[test]
     fn kmv_is_exact_then_close() {
         let mut k = Kmv::default();
-        let mix = |i: u64| crate::detect::correlation::plan::value_hash(&i.to_string());
+        let mix = |i: u64| crate::detect::correlation::observe::value_hash(&i.to_string());
         for i in 0..200 {
             k.insert(mix(i));
             k.insert(mix(i));

@@ -3,22 +3,30 @@
 
 use super::baseline::{Entity, Hours, MIN_WINDOWS, Measure, Model, Run, Terms, Volume};
 use super::engine::CorrelationEngine;
+use super::fpmap::FpMap;
+use super::lru::{Lru, Stamp};
+use super::observe::{Observations, TapValue};
 use super::persist::{Baselines, RuleBaseline};
 use super::plan::CorrelationRule;
-use super::{CorrelationKind, ObsValue, Observation, TapValue};
+use super::shard::{Emit, Shard, Step};
+use super::{CorrelationKind, ObsValue};
 use crate::alert::{Alert, AlertKind, Window as AlertWindow};
 use crate::event::Timestamp;
 use hmac::{Hmac, KeyInit, Mac};
-use std::collections::{BTreeMap, HashMap};
 use std::hash::Hasher;
 
 /// The entities of one baseline rule, with their update order.
 #[derive(Debug, Default)]
 pub(super) struct Learned {
-    entities: HashMap<u64, (Entity, (i64, u64))>,
+    entities: FpMap<(Entity, Stamp)>,
     /// Entities by last update, oldest first: the eviction order.
-    order: BTreeMap<(i64, u64), u64>,
+    order: Lru<u64>,
 }
+
+/// One shard's learned entities, per baseline rule (a part of
+/// [`Baselines`], gathered from shard threads).
+#[derive(Debug, Default)]
+pub struct LearnedPart(Vec<(usize, Vec<(u64, Entity)>)>);
 
 impl Learned {
     /// Entities held.
@@ -31,7 +39,7 @@ impl Learned {
 /// derived from the fingerprint key, so state files cannot be reversed by
 /// hashing guesses without the key.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(super) struct EntityKey {
+pub(crate) struct EntityKey {
     k0: u64,
     k1: u64,
 }
@@ -61,8 +69,8 @@ impl EntityKey {
         std::hash::SipHasher::new_with_keys(self.k0, self.k1)
     }
 
-    /// Fingerprint of a group key.
-    pub fn entity(&self, key: &[Option<Box<str>>]) -> u64 {
+    /// Fingerprint of a group key (its values in `group-by` order).
+    pub fn entity<'k>(&self, key: impl Iterator<Item = Option<&'k str>>) -> u64 {
         let mut h = self.hasher();
         for part in key {
             match part {
@@ -93,19 +101,19 @@ impl EntityKey {
     }
 }
 
-impl CorrelationEngine {
+impl Shard {
     /// Updates the baseline rule `c` with one observation; may alert.
     pub(super) fn behave(
         &mut self,
         c: usize,
         rule: &CorrelationRule,
         tv: &TapValue,
-        obs: &Observation,
-        t: i64,
-        out: &mut Vec<Alert>,
+        step: &Step<'_>,
+        out: &mut Emit<'_>,
     ) {
+        let (batch, obs, t) = (step.batch, step.rec, step.time);
         let p = rule.behaviour;
-        let fp = self.entity_key.entity(&tv.key);
+        let fp = tv.fp;
         let term = match tv.value {
             Some(ObsValue::Hash(h)) => Some(self.entity_key.term(h)),
             _ => None,
@@ -117,51 +125,49 @@ impl CorrelationEngine {
         let Some(learned) = self.learned.get_mut(c).and_then(Option::as_mut) else {
             return;
         };
-        let entity = match learned.entities.get_mut(&fp) {
-            Some((e, old)) => {
-                learned.order.remove(old);
-                *old = stamp;
-                learned.order.insert(stamp, fp);
-                e
-            }
-            None => {
-                while learned.entities.len() >= max {
-                    let Some((_, oldest)) = learned.order.pop_first() else {
-                        break;
-                    };
-                    learned.entities.remove(&oldest);
-                    self.counts[c].evicted += 1;
-                }
-                let model = match rule.kind {
-                    CorrelationKind::NewTerms => Model::Terms(Terms::default()),
-                    CorrelationKind::OffHours => Model::Hours(Hours::default()),
-                    CorrelationKind::Sequential => Model::Run(Run::default()),
-                    _ => Model::Volume(Box::new(Volume {
-                        bucket: t.div_euclid(rule.timespan_ns.max(1)),
-                        ..Volume::default()
-                    })),
+        if let Some(x) = learned.entities.get_mut(&fp) {
+            x.1 = stamp;
+        } else {
+            while learned.entities.len() >= max {
+                let entities = &learned.entities;
+                let Some((_, oldest)) = learned.order.oldest(|k| entities.get(&k).map(|x| x.1))
+                else {
+                    break;
                 };
-                learned.order.insert(stamp, fp);
-                &mut learned
-                    .entities
-                    .entry(fp)
-                    .or_insert((
-                        Entity {
-                            first: t,
-                            last: t,
-                            model,
-                        },
-                        stamp,
-                    ))
-                    .0
+                learned.order.pop();
+                learned.entities.remove(&oldest);
+                self.counts[c].evicted += 1;
             }
+            let model = match rule.kind {
+                CorrelationKind::NewTerms => Model::Terms(Terms::default()),
+                CorrelationKind::OffHours => Model::Hours(Hours::default()),
+                CorrelationKind::Sequential => Model::Run(Run::default()),
+                _ => Model::Volume(Box::new(Volume {
+                    bucket: t.div_euclid(rule.timespan_ns.max(1)),
+                    ..Volume::default()
+                })),
+            };
+            let entity = Entity {
+                first: t,
+                last: t,
+                model,
+            };
+            learned.entities.insert(fp, (entity, stamp));
+        }
+        let live = learned.entities.len();
+        let entities = &learned.entities;
+        learned
+            .order
+            .touch(stamp, fp, live, |k| entities.get(&k).map(|x| x.1));
+        let Some((entity, _)) = learned.entities.get_mut(&fp) else {
+            return;
         };
         entity.last = entity.last.max(t);
         let is_learned = entity.learned(t, &p);
         let since = Timestamp(entity.first);
         match &mut entity.model {
             Model::Run(run) => {
-                let Some(text) = tv.text.as_deref() else {
+                let Some(text) = batch.text(tv) else {
                     return;
                 };
                 let n = run.push(text, t, rule.timespan_ns, &obs.log);
@@ -175,15 +181,15 @@ impl CorrelationEngine {
                         distinct: Some(n),
                         sum: None,
                     };
-                    let mut a = alert(rule, tv, obs, Some(window), start.map(|s| s.1));
+                    let mut a = alert(rule, batch, tv, obs, Some(window), start.map(|s| s.1));
                     a.kind = AlertKind::Correlation;
                     // The values themselves (document ids) may carry PI.
                     a.message = format!(
                         "{}: {n} consecutive {} values within {}{}",
                         rule.info.title,
                         rule.field.as_deref().unwrap_or("field"),
-                        super::engine::fmt_span(rule.timespan_ns),
-                        who(rule, tv),
+                        super::shard::fmt_span(rule.timespan_ns),
+                        who(rule, batch, tv),
                     );
                     out.push(a);
                 }
@@ -192,15 +198,15 @@ impl CorrelationEngine {
                 let Some(term) = term else { return };
                 if terms.observe(term, t, rule.timespan_ns) && is_learned {
                     let what = rule.field.as_deref().unwrap_or("value");
-                    let shown = tv.text.as_deref().unwrap_or("?");
-                    let mut a = alert(rule, tv, obs, None, None);
+                    let shown = batch.text(tv).unwrap_or("?");
+                    let mut a = alert(rule, batch, tv, obs, None, None);
                     if let Some(f) = &rule.field {
                         a.entity.push((f.clone(), shown.to_owned()));
                     }
                     a.message = format!(
                         "{}: first {what} `{shown}`{} (known since {since})",
                         rule.info.title,
-                        who(rule, tv),
+                        who(rule, batch, tv),
                     );
                     out.push(a);
                 }
@@ -210,14 +216,14 @@ impl CorrelationEngine {
                 let how = bh.hour_of_week(t);
                 let new_hour = t.div_euclid(3_600 * Timestamp::NANOS_PER_SEC) != hours.last_hour;
                 if new_hour && is_learned && !bh.contains(t) && hours.unusual(how, p.min_share) {
-                    let mut a = alert(rule, tv, obs, None, None);
+                    let mut a = alert(rule, batch, tv, obs, None, None);
                     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
                     a.message = format!(
                         "{}: active {} {:02}h, outside business hours and unusual{}",
                         rule.info.title,
                         DAYS[(how / 24) % 7],
                         how % 24,
-                        who(rule, tv),
+                        who(rule, batch, tv),
                     );
                     out.push(a);
                 }
@@ -263,7 +269,7 @@ impl CorrelationEngine {
                         sum: (measure == Measure::Sum).then_some(vol.value),
                     };
                     let first = vol.first.as_ref().map(|f| f.1.clone());
-                    let mut a = alert(rule, tv, obs, Some(window), first);
+                    let mut a = alert(rule, batch, tv, obs, Some(window), first);
                     let what = match measure {
                         Measure::Events => "events".to_owned(),
                         Measure::Distinct => {
@@ -275,8 +281,8 @@ impl CorrelationEngine {
                         "{}: {} {what} in {}{} (usual {} ± {}, limit {})",
                         rule.info.title,
                         num(vol.value),
-                        super::engine::fmt_span(rule.timespan_ns),
-                        who(rule, tv),
+                        super::shard::fmt_span(rule.timespan_ns),
+                        who(rule, batch, tv),
                         num(base.mean),
                         num(base.spread()),
                         num(limit),
@@ -286,42 +292,87 @@ impl CorrelationEngine {
             }
         }
     }
+}
 
+impl Shard {
+    /// This shard's learned entities of the baseline rules.
+    pub fn learned_part(&self) -> LearnedPart {
+        LearnedPart(
+            self.learned
+                .iter()
+                .enumerate()
+                .filter_map(|(c, l)| {
+                    let l = l.as_ref()?;
+                    Some((
+                        c,
+                        l.entities
+                            .iter()
+                            .map(|(fp, (e, _))| (*fp, e.clone()))
+                            .collect(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// Adds restored entities to baseline rule `c` (oldest first).
+    fn restore_entities(&mut self, c: usize, es: Vec<(u64, Entity)>) {
+        let Some(Some(l)) = self.learned.get_mut(c) else {
+            return;
+        };
+        for (fp, e) in es {
+            self.seq += 1;
+            let stamp = (e.last, self.seq);
+            l.entities.insert(fp, (e, stamp));
+            let live = l.entities.len();
+            let entities = &l.entities;
+            l.order
+                .touch(stamp, fp, live, |k| entities.get(&k).map(|x| x.1));
+        }
+    }
+}
+
+impl CorrelationEngine {
     /// The learned state of every baseline rule, plus what was restored for
     /// rules not loaded in this run (so a run with fewer rules does not
     /// erase the others' baselines).
     pub fn baselines(&self) -> Baselines {
+        self.baselines_of(self.shards.iter().map(Shard::learned_part).collect())
+    }
+
+    /// Like [`CorrelationEngine::baselines`], from the shards' parts (when
+    /// the shards run on their own threads).
+    pub fn baselines_of(&self, parts: Vec<LearnedPart>) -> Baselines {
         let mut b = Baselines {
             key_id: self.entity_key.id(),
             rules: self.orphans.clone(),
         };
         let plan = self.rules.correlations();
-        for (c, l) in self.learned.iter().enumerate() {
-            let (Some(l), Some(rule)) = (l, plan.rules.get(c)) else {
-                continue;
-            };
-            if !rule.kind.is_learned() {
-                continue;
+        for part in parts {
+            for (c, entities) in part.0 {
+                let Some(rule) = plan.rules.get(c) else {
+                    continue;
+                };
+                if !rule.kind.is_learned() {
+                    continue;
+                }
+                b.rules
+                    .entry(rule.info.id.clone())
+                    .or_insert_with(|| RuleBaseline {
+                        kind: rule.kind.name().to_owned(),
+                        timespan_ns: rule.timespan_ns,
+                        entities: Default::default(),
+                    })
+                    .entities
+                    .extend(entities);
             }
-            b.rules.insert(
-                rule.info.id.clone(),
-                RuleBaseline {
-                    kind: rule.kind.name().to_owned(),
-                    timespan_ns: rule.timespan_ns,
-                    entities: l
-                        .entities
-                        .iter()
-                        .map(|(fp, (e, _))| (*fp, e.clone()))
-                        .collect(),
-                },
-            );
         }
         b
     }
 
     /// Starts from saved baselines. Returns notes to report: state learned
     /// under another key, or for a rule whose type or timespan changed, is
-    /// not used.
+    /// not used. Each entity goes to the shard its key routes to.
     pub fn restore(&mut self, b: Baselines) -> Vec<String> {
         let mut notes = Vec::new();
         if b.key_id != self.entity_key.id() {
@@ -331,11 +382,10 @@ impl CorrelationEngine {
             return notes;
         }
         let plan = self.rules.clone();
+        let plan = plan.correlations();
         let mut rest = b.rules;
-        for (c, rule) in plan.correlations().rules.iter().enumerate() {
-            let Some(Some(l)) = self.learned.get_mut(c) else {
-                continue;
-            };
+        let n = self.shards.len().max(1);
+        for (c, rule) in plan.rules.iter().enumerate() {
             if !rule.kind.is_learned() {
                 continue;
             }
@@ -356,11 +406,12 @@ impl CorrelationEngine {
             es.sort_by_key(|(fp, e)| (std::cmp::Reverse(e.last), *fp));
             es.truncate(self.settings.max_groups.max(1));
             es.reverse();
+            let mut per_shard: Vec<Vec<(u64, Entity)>> = vec![Vec::new(); n];
             for (fp, e) in es {
-                self.seq += 1;
-                let stamp = (e.last, self.seq);
-                l.order.insert(stamp, fp);
-                l.entities.insert(fp, (e, stamp));
+                per_shard[plan.shard_of(c as u32, fp, n)].push((fp, e));
+            }
+            for (shard, es) in self.shards.iter_mut().zip(per_shard) {
+                shard.restore_entities(c, es);
             }
         }
         self.orphans = rest;
@@ -369,15 +420,16 @@ impl CorrelationEngine {
 
     /// Entities held by the baseline rules.
     pub fn baseline_entities(&self) -> usize {
-        self.learned.iter().flatten().map(Learned::len).sum()
+        self.shards.iter().map(Shard::baseline_entities).sum()
     }
 }
 
 /// An `anomaly`-kind alert for the observation's entity.
 fn alert(
     rule: &CorrelationRule,
+    batch: &Observations,
     tv: &TapValue,
-    obs: &Observation,
+    obs: &super::observe::ObsRecord,
     window: Option<AlertWindow>,
     first: Option<crate::alert::LogRef>,
 ) -> Alert {
@@ -388,8 +440,8 @@ fn alert(
         entity: rule
             .group_by
             .iter()
-            .zip(tv.key.iter())
-            .filter_map(|(n, v)| Some((n.clone(), v.as_deref()?.to_owned())))
+            .zip(batch.key(tv))
+            .filter_map(|(n, v)| Some((n.clone(), v?.to_owned())))
             .collect(),
         pi: Vec::new(),
         window,
@@ -401,12 +453,12 @@ fn alert(
 }
 
 /// ` for user.name=x, tenant=y`, or nothing without a group.
-fn who(rule: &CorrelationRule, tv: &TapValue) -> String {
+fn who(rule: &CorrelationRule, batch: &Observations, tv: &TapValue) -> String {
     let parts: Vec<String> = rule
         .group_by
         .iter()
-        .zip(tv.key.iter())
-        .filter_map(|(n, v)| Some(format!("{n}={}", v.as_deref()?)))
+        .zip(batch.key(tv))
+        .filter_map(|(n, v)| Some(format!("{n}={}", v?)))
         .collect();
     if parts.is_empty() {
         String::new()

@@ -341,7 +341,7 @@ fn entities_are_capped_and_evictions_counted() {
     feed(&mut e, &s, &evs);
     assert_eq!(e.baseline_entities(), 100);
     let mut evicted = 0;
-    e.drain_counts(|_, why, n| {
+    e.drain_counts(&mut [], |_, why, n| {
         if why.is_none() {
             evicted += n;
         }

@@ -1,11 +1,12 @@
 //! Sigma correlation rules: windows over the matches of other rules.
 //!
 //! ```text
-//!  workers (per event)                          collector (input order)
-//!  ───────────────────                          ───────────────────────
-//!  rules match ─▶ observe(): Observation ──────▶ CorrelationEngine::feed
-//!                 (rule, time, group keys,        reorder by event time (lateness)
-//!                  value, LogRef)                 ─▶ group windows ─▶ Alert (kind: correlation)
+//!  workers (per event)                   collector (input order)        shard threads
+//!  ───────────────────                   ───────────────────────        ─────────────
+//!  rules match ─▶ observe() into the ──▶ CorrelationEngine::route ──▶ Shard: reorder by
+//!  chunk's Observations batch            late? seq, shard by key        event time ─▶ windows,
+//!  (group keys, value, fingerprint)      fingerprint                    baselines ─▶ Ordered
+//!                                        merge ◀────────────────────── alerts
 //! ```
 //!
 //! - [`CorrelationPlan`] (immutable, built with the [`RuleSet`]): every
@@ -13,14 +14,17 @@
 //!   *taps*: which correlations consume its matches and which fields (group
 //!   keys, value) to extract for each. Chains (a correlation referring to
 //!   another) are flattened into taps of the base rules at the bottom.
-//! - [`Observation`]: what a worker extracts from an event that matched a
-//!   base rule referred to by a correlation — compact and owned, so the
-//!   event's buffer can be recycled.
-//! - [`CorrelationEngine`] (mutable, on the collector thread after the
-//!   reorder step): reorders observations by event time within a bounded
-//!   lateness, keeps one window per (correlation, group), and raises
-//!   [`Alert`](crate::alert::Alert)s. State is keyed by group so a later
-//!   version can shard it across threads by key.
+//! - [`Observations`]: what workers extract from events that matched base
+//!   rules a correlation refers to, one flat batch per chunk (no
+//!   allocation per event), with each group key's keyed fingerprint.
+//! - [`CorrelationEngine`] (on the collector): drops observations more than
+//!   `lateness` behind the newest, numbers the rest, and routes each
+//!   (observation, tap) to a [`Shard`] by group fingerprint (a chain of
+//!   correlations to one shard).
+//! - [`Shard`]: reorders its items by event time, keeps one window per
+//!   (correlation, group) and the baseline entities, raises alerts tagged
+//!   with their place in the single-shard order; [`merge`] restores that
+//!   order, so results are the same for any number of shards.
 //!
 //! Time is an input: windows advance on event time only, so a replay gives
 //! the same alerts whatever the thread count or wall clock.
@@ -30,8 +34,12 @@
 mod baseline;
 mod behave;
 mod engine;
+mod fpmap;
+mod lru;
+mod observe;
 mod persist;
 mod plan;
+mod shard;
 mod window;
 
 #[cfg(test)]
@@ -40,13 +48,15 @@ mod behave_tests;
 mod tests;
 
 pub use baseline::{BehaviourParams, BusinessHours, Measure};
-pub use engine::{CorrelationEngine, CorrelationSettings, DropReason};
+pub use behave::LearnedPart;
+pub use engine::{CorrelationEngine, CorrelationSettings, DropReason, RoutedBatch, merge};
+pub(crate) use observe::ObsValue;
+pub use observe::{Observations, observe};
 pub use persist::{BASELINE_FILE, BaselineError, Baselines};
 pub(crate) use plan::CorrelationDef;
-pub use plan::{CorrelationPlan, CorrelationRule, RuleRef, observe};
+pub use plan::{CorrelationPlan, CorrelationRule, RuleRef};
+pub use shard::{Ordered, Routed, Shard, ShardStats};
 
-use crate::alert::LogRef;
-use crate::event::Timestamp;
 use std::fmt;
 
 /// A correlation type (Sigma correlation rules specification v2.0.2: the
@@ -201,47 +211,5 @@ impl fmt::Display for Threshold {
             write!(f, "{} {t}", op.name())?;
         }
         Ok(())
-    }
-}
-
-/// The value a correlation aggregates, extracted from one event.
-#[derive(Copy, Clone, Debug, PartialEq)]
-pub(crate) enum ObsValue {
-    /// `value_count`: a hash of the field's text (distinctness is all
-    /// that counts, and a hash keeps observations small).
-    Hash(u64),
-    /// `value_sum`/`avg`/`percentile`: the field as a number.
-    Num(f64),
-}
-
-/// What one correlation needs from one event: its group key and value.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct TapValue {
-    /// The group-by fields' values, in `group-by` order (`None`: absent).
-    pub key: Box<[Option<Box<str>>]>,
-    /// The aggregated field's value, for the `value_*` types.
-    pub value: Option<ObsValue>,
-    /// `new_terms`: the field's text, so the alert can name the new term.
-    pub text: Option<Box<str>>,
-}
-
-/// An event that matched a base rule referred to by a correlation, as the
-/// correlation engine needs it. Built by [`observe`] on the worker threads.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Observation {
-    /// The base rule (index into the rule set).
-    pub(crate) rule: u32,
-    /// Event time.
-    pub(crate) time: Option<Timestamp>,
-    /// Where the event came from.
-    pub(crate) log: LogRef,
-    /// One entry per tap of the rule ([`CorrelationPlan`]), in tap order.
-    pub(crate) taps: Box<[TapValue]>,
-}
-
-impl Observation {
-    /// The event time.
-    pub fn time(&self) -> Option<Timestamp> {
-        self.time
     }
 }

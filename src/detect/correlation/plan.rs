@@ -8,13 +8,11 @@
 //! resolved for the referring rule, names resolved in the detection rule's
 //! taxonomy) and the aggregated field to extract from the event.
 
-use super::{BehaviourParams, CorrelationKind, ObsValue, Observation, TapValue, Threshold};
-use crate::alert::{LogRef, RuleInfo};
+use super::{BehaviourParams, CorrelationKind, Threshold};
+use crate::alert::RuleInfo;
 use crate::detect::rule::{CompiledRule, RuleError, RuleSource};
 use crate::detect::rule::{FieldRef, Taxonomy, resolve_field};
-use crate::event::{Event, Value};
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How deep correlations may chain (a correlation of a correlation …).
@@ -117,6 +115,9 @@ pub struct CorrelationPlan {
     pub(crate) parents: Vec<Box<[(u32, u16)]>>,
     /// Per detection rule: whether its own match alerts are withheld.
     pub(crate) silent: Vec<bool>,
+    /// Per correlation: for those in a chain, a number shared by every
+    /// correlation of the chain (their state must live in one shard).
+    pub(crate) chain: Vec<Option<u32>>,
 }
 
 impl CorrelationPlan {
@@ -134,6 +135,18 @@ impl CorrelationPlan {
     /// correlations referring to it do not `generate` them.
     pub fn is_silent(&self, rule: usize) -> bool {
         self.silent.get(rule).copied().unwrap_or(false)
+    }
+
+    /// The shard (of `n`) that keeps correlation `c`'s state for the group
+    /// with fingerprint `fp`: by the fingerprint, or by chain for chained
+    /// correlations (a chain's steps update each other's groups).
+    pub fn shard_of(&self, c: u32, fp: u64, n: usize) -> usize {
+        let n = n.max(1) as u64;
+        let h = match self.chain.get(c as usize).copied().flatten() {
+            Some(chain) => u64::from(chain),
+            None => fp,
+        };
+        (h % n) as usize
     }
 
     /// Whether a detection rule feeds any correlation.
@@ -365,13 +378,45 @@ impl CorrelationPlan {
             let ps = &parents[c];
             r.emits = ps.is_empty() || ps.iter().any(|(p, _)| generate[*p as usize]);
         }
+        let chain = chains(&parents);
         CorrelationPlan {
             rules,
             taps,
             parents: parents.into_iter().map(Vec::into_boxed_slice).collect(),
             silent,
+            chain,
         }
     }
+}
+
+/// Numbers the chains: correlations linked by references to each other
+/// share a number (the smallest index among them); others have none.
+fn chains(parents: &[Vec<(u32, u16)>]) -> Vec<Option<u32>> {
+    let n = parents.len();
+    let mut root: Vec<usize> = (0..n).collect();
+    fn find(root: &mut [usize], mut i: usize) -> usize {
+        while root[i] != i {
+            root[i] = root[root[i]];
+            i = root[i];
+        }
+        i
+    }
+    let mut linked = vec![false; n];
+    for (c, ps) in parents.iter().enumerate() {
+        for &(p, _) in ps {
+            let p = p as usize;
+            if p >= n {
+                continue;
+            }
+            linked[c] = true;
+            linked[p] = true;
+            let (a, b) = (find(&mut root, c), find(&mut root, p));
+            root[a.max(b)] = a.min(b);
+        }
+    }
+    (0..n)
+        .map(|c| linked[c].then(|| find(&mut root, c) as u32))
+        .collect()
 }
 
 fn err_at(d: &CorrelationDef, message: String) -> RuleError {
@@ -390,72 +435,6 @@ fn depth(i: usize, refs: &[Option<Vec<RuleRef>>], level: usize) -> Option<usize>
         }
     }
     Some(d)
-}
-
-/// The key used to hash a value for `value_count`.
-pub(crate) fn value_hash(text: &str) -> u64 {
-    // SipHash with fixed keys: deterministic across runs and processes.
-    let mut h = std::hash::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
-}
-
-/// Extracts the observation of an event that matched detection rule
-/// `rule`, or `None` when no correlation consumes that rule.
-pub fn observe(
-    plan: &CorrelationPlan,
-    rule: usize,
-    event: &Event<'_>,
-    log: LogRef,
-) -> Option<Observation> {
-    let taps = plan.taps.get(rule).filter(|t| !t.is_empty())?;
-    let mut buf = String::new();
-    let taps = taps
-        .iter()
-        .map(|t| TapValue {
-            text: if t.text {
-                t.value
-                    .as_ref()
-                    .and_then(|f| f.get(event))
-                    .map(|v| v.to_string().into_boxed_str())
-            } else {
-                None
-            },
-            key: t
-                .key
-                .iter()
-                .map(|f| f.get(event).map(|v| v.to_string().into_boxed_str()))
-                .collect(),
-            value: t.value.as_ref().and_then(|f| {
-                let v = f.get(event)?;
-                if t.numeric {
-                    number(&v).map(ObsValue::Num)
-                } else {
-                    buf.clear();
-                    use std::fmt::Write as _;
-                    let _ = write!(buf, "{v}");
-                    Some(ObsValue::Hash(value_hash(&buf)))
-                }
-            }),
-        })
-        .collect();
-    Some(Observation {
-        rule: rule as u32,
-        time: event.timestamp,
-        log,
-        taps,
-    })
-}
-
-/// A field value as a number: numbers, and text that parses as one.
-fn number(v: &Value<'_>) -> Option<f64> {
-    match v {
-        Value::Int(i) => Some(*i as f64),
-        Value::Float(x) => Some(*x),
-        Value::Str(s) => s.trim().parse::<f64>().ok(),
-        Value::Bool(_) | Value::List(_) => None,
-    }
-    .filter(|x| x.is_finite())
 }
 
 /// Resolves one correlation's field for a detection rule: the alias for

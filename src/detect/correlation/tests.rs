@@ -122,8 +122,9 @@ pub(super) fn feed_event(
             line: index as u64 + 1,
             offset: 0,
         };
-        if let Some(o) = observe(set.correlations(), h, event, log) {
-            engine.feed(o, alerts);
+        let mut batch = engine.new_batch();
+        if observe(set.correlations(), h, event, log, &mut batch) {
+            engine.feed(batch, alerts);
         }
     }
 }
@@ -238,7 +239,7 @@ fn out_of_order_within_lateness_and_late() {
     let (a, mut engine) = feed_all(&s, strict, &evs);
     assert!(a.is_empty(), "0 and 50, then 50 and 70: never 3 within 60s");
     let mut drops = Vec::new();
-    engine.drain_counts(|r, why, n| drops.push((r.to_owned(), why, n)));
+    engine.drain_counts(&mut [], |r, why, n| drops.push((r.to_owned(), why, n)));
     assert_eq!(
         drops,
         [("brute-force".to_owned(), Some(DropReason::Late), 1)]
@@ -265,7 +266,7 @@ fn caps_evict_oldest_group_and_truncate_windows() {
     assert!(a.is_empty());
     assert_eq!(engine.groups(), 2);
     let mut evicted = 0;
-    engine.drain_counts(|_, why, n| {
+    engine.drain_counts(&mut [], |_, why, n| {
         if why.is_none() {
             evicted += n;
         }
@@ -287,13 +288,13 @@ fn caps_evict_oldest_group_and_truncate_windows() {
         ],
     );
     let mut truncated = 0;
-    e2.drain_counts(|_, why, n| {
+    e2.drain_counts(&mut [], |_, why, n| {
         if why == Some(DropReason::Truncated) {
             truncated += n;
         }
     });
     assert_eq!(truncated, 1);
-    engine.drain_counts(|_, _, _| panic!("nothing to report"));
+    engine.drain_counts(&mut [], |_, _, _| panic!("nothing to report"));
 }
 
 #[test]

@@ -589,8 +589,9 @@ fn run_scenario(
         let mut feed = |ev: &Event<'_>| {
             set.evaluate(ev, &mut scratch, &mut hits);
             for &h in &hits {
-                if let Some(obs) = observe(plan, h, ev, log.clone()) {
-                    engine.feed(obs, &mut alerts);
+                let mut batch = engine.new_batch();
+                if observe(plan, h, ev, log.clone(), &mut batch) {
+                    engine.feed(batch, &mut alerts);
                 }
             }
             ExampleResult::Pass

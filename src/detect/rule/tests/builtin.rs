@@ -258,8 +258,9 @@ fn enumeration_rules_fire() {
                     line: i as u64 + 1,
                     offset: 0,
                 };
-                if let Some(o) = observe(set.correlations(), h, &ev, log) {
-                    engine.feed(o, &mut alerts);
+                let mut batch = engine.new_batch();
+                if observe(set.correlations(), h, &ev, log, &mut batch) {
+                    engine.feed(batch, &mut alerts);
                 }
             }
         }
