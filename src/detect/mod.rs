@@ -44,8 +44,8 @@ impl DetectScratch {
     /// The correlation observations collected since the last call, in
     /// event order (the pipeline takes them once per chunk).
     pub fn take_observations(&mut self) -> Observations {
-        let empty = self.observations.empty_like();
-        std::mem::replace(&mut self.observations, empty)
+        let fresh = self.observations.fresh_like();
+        std::mem::replace(&mut self.observations, fresh)
     }
 }
 

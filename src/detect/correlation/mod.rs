@@ -45,6 +45,8 @@ mod window;
 #[cfg(test)]
 mod behave_tests;
 #[cfg(test)]
+mod shard_tests;
+#[cfg(test)]
 mod tests;
 
 pub use baseline::{BehaviourParams, BusinessHours, Measure};

@@ -113,6 +113,20 @@ impl Observations {
         }
     }
 
+    /// An empty batch with the same key, its buffers sized for as many
+    /// observations as this one holds: the next chunk's batch fills without
+    /// growing them step by step.
+    pub fn fresh_like(&self) -> Self {
+        Observations {
+            key: self.key,
+            text: String::with_capacity(self.text.len()),
+            keys: Vec::with_capacity(self.keys.len()),
+            taps: Vec::with_capacity(self.taps.len()),
+            records: Vec::with_capacity(self.records.len()),
+            scratch: String::new(),
+        }
+    }
+
     /// Observations held.
     pub fn len(&self) -> usize {
         self.records.len()
