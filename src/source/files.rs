@@ -1,7 +1,10 @@
-//! The replay producer: read inputs one after another into chunks.
+//! The replay producer: read inputs into chunks, several at once, sent in
+//! input order.
 
 use super::{Chunk, ChunkReaderBuilder, FileInfo, FileTable, open_input};
 use crate::parse::{Format, FormatChoice, sniff};
+use crossbeam_channel::{Receiver, bounded};
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -34,9 +37,21 @@ pub struct InputError {
     pub source: io::Error,
 }
 
-/// Reads each input in order (decompressing, sniffing its format when
-/// `choice` is `auto`), registers it in `table` under source name `source`,
-/// and sends its chunks. Unreadable inputs are reported and skipped.
+/// How many inputs are read (and decompressed) at once: the one being
+/// sent plus this many ahead, each on its own thread.
+const READ_AHEAD: usize = 2;
+
+/// Chunks a reader thread may hold ready before the sender takes them.
+const READY_CHUNKS: usize = 4;
+
+/// Reads the inputs (decompressing, sniffing each one's format when
+/// `choice` is `auto`), registers each in `table` under source name
+/// `source`, and sends their chunks in input order. Each input is read and
+/// decompressed on its own thread, up to [`READ_AHEAD`] inputs ahead of the
+/// one being sent, so `.gz`/`.zst` decompression of many files runs on
+/// several cores while the chunk order (and so the output) stays that of a
+/// sequential read. Inputs are opened, sniffed and registered in order on
+/// the calling thread. Unreadable inputs are reported and skipped.
 pub fn read_inputs(
     inputs: &[PathBuf],
     choice: FormatChoice,
@@ -46,28 +61,77 @@ pub fn read_inputs(
     sink: &mut dyn ChunkSink,
 ) -> Vec<InputError> {
     let mut errors = Vec::new();
-    for path in inputs {
-        match read_one(path, choice, table, reader, source, sink) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => errors.push(InputError {
-                path: path.display().to_string(),
-                source: e,
-            }),
+    let err = |path: &Path, source: io::Error| InputError {
+        path: path.display().to_string(),
+        source,
+    };
+    std::thread::scope(|scope| {
+        let mut ahead: VecDeque<(&PathBuf, Arc<FileInfo>, Receiver<io::Result<Chunk>>)> =
+            VecDeque::new();
+        let mut next = inputs.iter();
+        loop {
+            // Keep up to READ_AHEAD inputs reading in the background.
+            while ahead.len() <= READ_AHEAD {
+                let Some(path) = next.next() else {
+                    break;
+                };
+                match open_one(path, choice, table, source) {
+                    Ok((info, stream)) => {
+                        let (tx, rx) = bounded(READY_CHUNKS);
+                        let mut chunks = reader.build(info.clone(), stream, 0, 1);
+                        let size = reader.chunk_bytes();
+                        scope.spawn(move || {
+                            loop {
+                                let r = chunks.next_chunk(Vec::with_capacity(size)).transpose();
+                                let Some(r) = r else {
+                                    break;
+                                };
+                                let failed = r.is_err();
+                                // The sender stopped (or the input failed): stop.
+                                if tx.send(r).is_err() || failed {
+                                    break;
+                                }
+                            }
+                        });
+                        ahead.push_back((path, info, rx));
+                    }
+                    Err(e) => errors.push(err(path, e)),
+                }
+            }
+            let Some((path, info, rx)) = ahead.pop_front() else {
+                break;
+            };
+            let mut failed = false;
+            for r in rx {
+                match r {
+                    Ok(chunk) => {
+                        if !sink.send(chunk) {
+                            // Dropping the receivers stops the readers.
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        errors.push(err(path, e));
+                        failed = true;
+                    }
+                }
+            }
+            if !failed && !sink.end_of_input(&info) {
+                return;
+            }
         }
-    }
+    });
     errors
 }
 
-/// Returns `Ok(false)` when the pipeline asked to stop.
-fn read_one(
+/// Opens an input, sniffs its format and registers it; returns the stream
+/// of its decompressed bytes (the sniffed head included).
+fn open_one(
     path: &Path,
     choice: FormatChoice,
     table: &FileTable,
-    reader: &ChunkReaderBuilder,
     source: &str,
-    sink: &mut dyn ChunkSink,
-) -> io::Result<bool> {
+) -> io::Result<(Arc<FileInfo>, Box<dyn Read + Send>)> {
     let (mut input, _compression) = open_input(path)?;
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     (&mut input)
@@ -80,12 +144,5 @@ fn read_one(
         FormatChoice::Auto => (sniff(&head).unwrap_or(Format::Combined), true),
     };
     let info = table.register(&path.display().to_string(), source, format, detected);
-    let stream = io::Cursor::new(head).chain(input);
-    let mut chunks = reader.build(info.clone(), stream, 0, 1);
-    while let Some(chunk) = chunks.next_chunk(sink.buffer())? {
-        if !sink.send(chunk) {
-            return Ok(false);
-        }
-    }
-    Ok(sink.end_of_input(&info))
+    Ok((info, Box::new(io::Cursor::new(head).chain(input))))
 }
