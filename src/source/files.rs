@@ -44,6 +44,9 @@ const READ_AHEAD: usize = 2;
 /// Chunks a reader thread may hold ready before the sender takes them.
 const READY_CHUNKS: usize = 4;
 
+/// The chunks (or the error) of an input being read on its own thread.
+type Reading = Receiver<io::Result<Chunk>>;
+
 /// Reads the inputs (decompressing, sniffing each one's format when
 /// `choice` is `auto`), registers each in `table` under source name
 /// `source`, and sends their chunks in input order. Each input is read and
@@ -66,8 +69,7 @@ pub fn read_inputs(
         source,
     };
     std::thread::scope(|scope| {
-        let mut ahead: VecDeque<(&PathBuf, Arc<FileInfo>, Receiver<io::Result<Chunk>>)> =
-            VecDeque::new();
+        let mut ahead: VecDeque<(&PathBuf, Arc<FileInfo>, Reading)> = VecDeque::new();
         let mut next = inputs.iter();
         loop {
             // Keep up to READ_AHEAD inputs reading in the background.
