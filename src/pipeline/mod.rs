@@ -101,12 +101,21 @@ impl PipelineError {
 pub struct ChunkSender {
     tx: Sender<(Chunk, Instant)>,
     pool: Receiver<Vec<u8>>,
+    /// One token per chunk allowed in flight; the collector returns it when
+    /// the chunk is done.
+    tokens: Receiver<()>,
     seq: u64,
     audit: auditd::AuditStage,
 }
 
 impl ChunkSender {
     fn queue(&mut self, mut chunk: Chunk) -> bool {
+        // Bounds the chunks between here and delivery: without it, one
+        // worker stalled on chunk k lets the others run ahead and the
+        // collector hold everything after k while it waits.
+        if self.tokens.recv().is_err() {
+            return false;
+        }
         chunk.seq = self.seq;
         self.seq += 1;
         self.tx.send((chunk, Instant::now())).is_ok()
@@ -229,6 +238,8 @@ struct Persist {
 struct Collect<'o> {
     out: Outputs<'o>,
     pool: Sender<Vec<u8>>,
+    /// Returns a chunk's in-flight token once it is done.
+    tokens: Sender<()>,
     summary: Summary,
     /// Reused buffer of admitted alerts.
     batch: Vec<Alert>,
@@ -359,6 +370,12 @@ impl Pipeline {
         let (chunk_tx, chunk_rx) = bounded::<(Chunk, Instant)>(self.cfg.queue);
         let (out_tx, out_rx) = bounded::<ChunkOutput>(self.cfg.queue);
         let (pool_tx, pool_rx) = bounded::<Vec<u8>>(self.cfg.queue + self.cfg.threads * 2);
+        // Chunks in flight at most: both queues full plus one per worker.
+        let in_flight = 2 * self.cfg.queue + 2 * self.cfg.threads;
+        let (token_tx, token_rx) = bounded::<()>(in_flight);
+        for _ in 0..in_flight {
+            let _ = token_tx.try_send(());
+        }
         let stages_arc = self.stages.clone();
         let stages = &*stages_arc;
         // Correlation shards get their own threads when there are several.
@@ -385,6 +402,7 @@ impl Pipeline {
                 let mut sender = ChunkSender {
                     tx: chunk_tx,
                     pool: pool_rx,
+                    tokens: token_rx,
                     seq: 0,
                     audit: auditd::AuditStage::new(stages.max_line),
                 };
@@ -407,7 +425,7 @@ impl Pipeline {
             }
             drop(chunk_rx);
             drop(out_tx);
-            let collected = self.collect(out_rx, pool_tx, out, link);
+            let collected = self.collect(out_rx, pool_tx, token_tx, out, link);
             let mut panicked = producer_handle.join().is_err();
             for w in workers {
                 panicked |= w.join().is_err();
@@ -447,12 +465,14 @@ impl Pipeline {
         &mut self,
         rx: Receiver<ChunkOutput>,
         pool: Sender<Vec<u8>>,
+        tokens: Sender<()>,
         out: Outputs<'_>,
         mut link: shards::ShardLink,
     ) -> Result<Summary, PipelineError> {
         let mut c = Collect {
             out,
             pool,
+            tokens,
             summary: Summary::default(),
             batch: Vec::new(),
             waiting: VecDeque::new(),
@@ -622,6 +642,7 @@ impl Pipeline {
                 .delivered_at(&o.file, o.end_offset, o.next_line, o.last);
             c.out.observer.chunk_done(&o, delivered);
             let _ = c.pool.try_send(std::mem::take(&mut o.buffer));
+            let _ = c.tokens.try_send(());
         }
         if self.save_due() {
             if let Some(b) = self.snapshot(link, c) {
