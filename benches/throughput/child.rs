@@ -55,9 +55,13 @@ pub fn wrapper_main(out: &OsStr) -> ! {
 
 /// What one run of a command cost.
 pub struct Measured {
+    /// Wall seconds, spawn to exit.
     pub wall: f64,
+    /// User + system CPU seconds of the command and its children.
     pub cpu: f64,
+    /// Peak RSS of the command (its largest process), KiB.
     pub rss_kib: u64,
+    /// What the command printed.
     pub stdout: Vec<u8>,
 }
 
@@ -125,16 +129,24 @@ pub enum Check {
 
 /// One subprocess row: the command and how to label and check it.
 pub struct Spec {
+    /// Which reference row this is.
     pub kind: Kind,
+    /// The label: what runs, as a user would type it.
     pub name: String,
+    /// The program and its arguments.
     pub program: OsString,
     pub args: Vec<OsString>,
+    /// How to read the tool's own sanity figure.
     pub check: Check,
 }
 
 impl Spec {
     /// Runs the row once.
     pub fn run(&self, work: &Path, bytes: u64, lines: u64) -> Result<Row, String> {
+        // No stale report from an earlier row may pass for this one's.
+        for f in ["metrics.prom", "goaccess.json"] {
+            let _ = std::fs::remove_file(work.join(f));
+        }
         let m = measure(&self.program, &self.args, work)?;
         Ok(Row {
             kind: self.kind,
@@ -194,9 +206,13 @@ fn metric_sum(text: &str, name: &str) -> u64 {
 /// `gz` says whether `input` is the `.gz` (rg then needs `-z`, GoAccess a
 /// `gzip -dc` pipe, since it cannot read gzip itself).
 pub struct Plan<'a> {
+    /// The `picket` binary under test.
     pub picket: &'a Path,
+    /// The generated file or its `.gz`.
     pub input: &'a Path,
+    /// Scratch directory for reports, configs and the wrapper's figures.
     pub work: &'a Path,
+    /// Worker threads of the default `picket replay` (one per core).
     pub threads: usize,
     pub gz: bool,
 }

@@ -27,7 +27,8 @@
 //!   runs: every ratio needs it.
 //! - `PICKET_BENCH_RUNS`: rounds (default 1). Rows run interleaved, round
 //!   after round, and the run with the median wall time is reported, so
-//!   drifting load hits every row alike.
+//!   drifting load hits every row alike; peak RSS is the highest of all
+//!   runs. Each round's figures also go to stderr.
 
 mod child;
 mod inproc;
@@ -196,11 +197,12 @@ fn run_section(
                         (total_bytes, total_lines) = (r.bytes, r.lines);
                     }
                     eprintln!(
-                        "  round {}: {:<64} {:>8.2} s wall {:>8.2} s CPU",
+                        "  round {}: {:<70} {:>8.2} s wall {:>8.2} s CPU {:>6} MiB",
                         round + 1,
                         r.name,
                         r.wall,
-                        r.cpu
+                        r.cpu,
+                        r.rss_kib.map_or("-".into(), |k| (k / 1024).to_string())
                     );
                     results[i].push(r);
                 }
@@ -212,12 +214,18 @@ fn run_section(
             }
         }
     }
+    // Timings from the median run; peak RSS the highest of all runs, since
+    // the RSS bound is a worst case (with several workers it moves with
+    // scheduling: how far the workers run ahead of the collector).
     let rows = results
         .into_iter()
         .filter_map(|mut v| {
+            let worst_rss = v.iter().filter_map(|r| r.rss_kib).max();
             v.sort_by(|a, b| a.wall.total_cmp(&b.wall));
             let mid = v.len() / 2;
-            v.into_iter().nth(mid)
+            let mut row = v.into_iter().nth(mid)?;
+            row.rss_kib = worst_rss;
+            Some(row)
         })
         .collect();
     Section {
@@ -324,7 +332,7 @@ fn machine_header(plain: &Path, gz: Option<&Path>, runs: usize) -> String {
         first_line("goaccess")
     );
     h += &format!(
-        "runs: {runs} (median by wall time); warm page cache; picket rows add \
+        "runs: {runs} (median by wall time; peak RSS the highest of all runs); warm page cache; picket rows add \
          `-q --alerts /dev/null --metrics-out F`; PI off = `--config` with \
          `[privacy] categories = []`\nPI regex union: {}\n",
         child::PI_REGEX

@@ -32,6 +32,7 @@ pub enum Kind {
 /// so MB/s compare across the two sections.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// Which reference this row is, for the ratios and the verdict.
     pub kind: Kind,
     /// Exactly what ran, as a user would type it (or the in-process stage).
     pub name: String,
@@ -43,7 +44,10 @@ pub struct Row {
     /// Peak RSS of the child in KiB; `None` for in-process rows, where the
     /// bench's own peak would say nothing about the task.
     pub rss_kib: Option<u64>,
+    /// Uncompressed bytes the row read.
     pub bytes: u64,
+    /// Lines the row read (the memchr count of the same bytes for tools
+    /// that do not report it).
     pub lines: u64,
     /// A sanity figure from the tool's own output (lines picket counted,
     /// alerts, rg's matching lines, GoAccess's valid requests).
