@@ -61,12 +61,6 @@ impl<K: Copy + Eq + Hash> Lru<K> {
     pub fn pop(&mut self) {
         self.queue.pop_front();
     }
-
-    /// Forgets everything.
-    #[allow(dead_code)]
-    pub fn clear(&mut self) {
-        self.queue.clear();
-    }
 }
 
 #[cfg(test)]

@@ -64,7 +64,8 @@ pub(crate) struct ObsRecord {
 /// [`CorrelationEngine`](super::CorrelationEngine) on the collector.
 #[derive(Clone, Debug)]
 pub struct Observations {
-    key: EntityKey,
+    /// The state key the group fingerprints are made with.
+    state_key: EntityKey,
     text: String,
     keys: Vec<Option<Span>>,
     taps: Vec<TapValue>,
@@ -86,7 +87,7 @@ impl Observations {
     /// [`CorrelationEngine::new_batch`]: super::CorrelationEngine::new_batch
     pub(crate) fn new(key: EntityKey) -> Self {
         Observations {
-            key,
+            state_key: key,
             text: String::new(),
             keys: Vec::new(),
             taps: Vec::new(),
@@ -97,16 +98,16 @@ impl Observations {
 
     /// An empty batch with the same key and no buffers.
     pub fn empty_like(&self) -> Self {
-        Observations::new(self.key)
+        Observations::new(self.state_key)
     }
 
     /// Recomputes the group fingerprints under `key` if the batch was made
     /// with another (a caller that did not key its batches like the engine).
     pub(crate) fn rekey(&mut self, key: EntityKey) {
-        if self.key == key {
+        if self.state_key == key {
             return;
         }
-        self.key = key;
+        self.state_key = key;
         for i in 0..self.taps.len() {
             let fp = key.entity(self.key(&self.taps[i]));
             self.taps[i].fp = fp;
@@ -118,7 +119,7 @@ impl Observations {
     /// growing them step by step.
     pub fn fresh_like(&self) -> Self {
         Observations {
-            key: self.key,
+            state_key: self.state_key,
             text: String::with_capacity(self.text.len()),
             keys: Vec::with_capacity(self.keys.len()),
             taps: Vec::with_capacity(self.taps.len()),
@@ -239,7 +240,7 @@ pub fn observe(
             value,
             text,
         };
-        tv.fp = out.key.entity(out.key(&tv));
+        tv.fp = out.state_key.entity(out.key(&tv));
         out.taps.push(tv);
     }
     out.records.push(ObsRecord {
