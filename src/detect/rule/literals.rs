@@ -37,6 +37,8 @@ pub(crate) struct LiteralSearch {
     single_id: HashMap<u8, u32, Fnv>,
     /// The literals, by id.
     lits: Box<[Box<[u8]>]>,
+    /// Test only even positions (no two-byte literal; see the module doc).
+    stride2: bool,
 }
 
 /// How rare a byte is in access and audit log fields (higher: rarer):
@@ -95,6 +97,14 @@ impl LiteralSearch {
         let mut singles = [0u64; 4];
         let mut single_id = HashMap::default();
         let typical = pair_counts();
+        let stride2 = literals.iter().all(|l| l.len() != 2);
+        let pair_at = |b: &[u8], k: usize| (u16::from(b[k]) << 8) | u16::from(b[k + 1]);
+        let cost = |b: &[u8], k: usize| {
+            (
+                typical[usize::from(pair_at(b, k))],
+                std::cmp::Reverse(rarity(b[k]) + rarity(b[k + 1])),
+            )
+        };
         for (i, lit) in literals.iter().enumerate() {
             let b = lit.as_bytes();
             let id = u32::try_from(i).map_err(|_| "too many literals".to_owned())?;
@@ -104,20 +114,25 @@ impl LiteralSearch {
                     singles[usize::from(b[0] >> 6)] |= 1 << (b[0] & 63);
                     single_id.insert(b[0], id);
                 }
+                n if stride2 => {
+                    // The rarest two adjacent pairs (n ≥ 3 here).
+                    let k = (0..n - 2)
+                        .min_by_key(|&k| {
+                            let (a, b) = (cost(b, k), cost(b, k + 1));
+                            (a.0 + b.0, std::cmp::Reverse(a.1.0 + b.1.0), k)
+                        })
+                        .unwrap_or(0);
+                    for k in [k, k + 1] {
+                        let p = pair_at(b, k);
+                        pairs[usize::from(p) / 64] |= 1 << (p % 64);
+                        by_pair.entry(p).or_default().push((id, k as u32));
+                    }
+                }
                 n => {
                     // The rarest pair: least seen in typical text, then
                     // made of the rarest bytes; ties go to the first.
-                    let k = (0..n - 1)
-                        .min_by_key(|&k| {
-                            let p = (usize::from(b[k]) << 8) | usize::from(b[k + 1]);
-                            (
-                                typical[p],
-                                std::cmp::Reverse(rarity(b[k]) + rarity(b[k + 1])),
-                                k,
-                            )
-                        })
-                        .unwrap_or(0);
-                    let p = (u16::from(b[k]) << 8) | u16::from(b[k + 1]);
+                    let k = (0..n - 1).min_by_key(|&k| (cost(b, k), k)).unwrap_or(0);
+                    let p = pair_at(b, k);
                     pairs[usize::from(p) / 64] |= 1 << (p % 64);
                     by_pair.entry(p).or_default().push((id, k as u32));
                 }
@@ -149,6 +164,7 @@ impl LiteralSearch {
                 .iter()
                 .map(|l| l.as_bytes().to_vec().into_boxed_slice())
                 .collect(),
+            stride2,
         })
     }
 
@@ -162,7 +178,16 @@ impl LiteralSearch {
         // register, the table index provably in bounds), which measured
         // about half the instructions of a `windows(2)` loop.
         let pairs: &[u64; 1024] = &self.pairs;
-        if let Some((&first, rest)) = text.split_first() {
+        if self.stride2 {
+            // Even positions only: `chunks_exact(2)` yields exactly the
+            // pairs starting at 0, 2, 4, … that fit in the text.
+            for (c, two) in text.chunks_exact(2).enumerate() {
+                let p = (u16::from(two[0]) << 8) | u16::from(two[1]);
+                if pairs[usize::from(p >> 6)] & (1u64 << (p & 63)) != 0 {
+                    self.at_pair(text, 2 * c, p, &mut found);
+                }
+            }
+        } else if let Some((&first, rest)) = text.split_first() {
             let mut prev = u16::from(first);
             for (j, &b) in rest.iter().enumerate() {
                 let p = (prev << 8) | u16::from(b);
@@ -273,7 +298,47 @@ mod tests {
         }
     }
 
+    #[test]
+    fn without_two_byte_literals_every_other_position_suffices() {
+        let lits: Vec<String> = ["abc", "bca", "aaa", "abab", "/etc/passwd", "${jndi:", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let s = LiteralSearch::new(&lits).unwrap();
+        assert!(s.stride2);
+        for text in [
+            "",
+            "abcabca",
+            "aaaaa",
+            "ababab",
+            "x/etc/passwd",
+            "z${jndi:x",
+            "ab\0cab",
+        ] {
+            let mut got = Vec::new();
+            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
+            got.sort();
+            assert_eq!(got, naive(text, &lits), "{text:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn agrees_with_naive_search_at_every_other_position(
+            lits in proptest::collection::vec("[ab/%é.]{3,6}|[ab]", 1..12),
+            text in "[ab/%é.\\x00]{0,40}",
+        ) {
+            let mut lits = lits;
+            lits.sort();
+            lits.dedup();
+            let s = LiteralSearch::new(&lits).unwrap();
+            proptest::prop_assert!(s.stride2);
+            let mut got = Vec::new();
+            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
+            got.sort();
+            proptest::prop_assert_eq!(got, naive(&text, &lits));
+        }
+
         #[test]
         fn agrees_with_naive_search(
             lits in proptest::collection::vec("[ab/%é.]{1,5}", 1..12),
