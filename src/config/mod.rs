@@ -8,6 +8,7 @@
 
 mod daemon;
 mod duration;
+mod kafka;
 mod size;
 
 pub use daemon::{
@@ -16,6 +17,7 @@ pub use daemon::{
     SyslogSinkConfig, TailConfig, WatchMode, WebhookSinkConfig,
 };
 pub use duration::Duration;
+pub use kafka::{KafkaSinkConfig, KafkaSourceConfig, TopicFormat};
 pub use size::ByteSize;
 
 use crate::detect::correlation::CorrelationSettings;
