@@ -123,6 +123,29 @@ level: high
 /// correlation: Sigma's referenced rules are silent).
 const MATCH_RULES: [&str; 2] = ["kafka-test-401", "kafka-test-admin"];
 
+/// Produces events `range` to `brokers`, keyed by user (the entity the
+/// correlation groups by).
+fn produce(brokers: &str, range: std::ops::Range<usize>) {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    let p: BaseProducer = c.create().unwrap();
+    for i in range {
+        let key = format!("u{}", i % USERS);
+        let line = event(i);
+        let mut rec = BaseRecord::to("events").key(&key).payload(&line);
+        loop {
+            match p.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    p.poll(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+    p.flush(Duration::from_secs(60)).unwrap();
+}
+
 struct Cluster {
     mock: MockCluster<'static, rdkafka::producer::DefaultProducerContext>,
 }
@@ -151,22 +174,7 @@ impl Cluster {
 
     /// Produces events `range`, keyed by user.
     fn produce(&self, range: std::ops::Range<usize>) {
-        let p: BaseProducer = self.client().create().unwrap();
-        for i in range {
-            let key = format!("u{}", i % USERS);
-            let line = event(i);
-            let mut rec = BaseRecord::to("events").key(&key).payload(&line);
-            loop {
-                match p.send(rec) {
-                    Ok(()) => break,
-                    Err((_, r)) => {
-                        rec = r;
-                        p.poll(Duration::from_millis(5));
-                    }
-                }
-            }
-        }
-        p.flush(Duration::from_secs(60)).unwrap();
+        produce(&self.brokers(), range);
     }
 
     /// Every message of `topic` now: (partition, offset, value).
@@ -314,6 +322,20 @@ fn owned(d: &Daemon) -> i64 {
     log.matches("kafka: assigned").count() as i64 - log.matches("kafka: revoked").count() as i64
 }
 
+/// The partitions a member's log says it was assigned last.
+fn owned_partitions(log: &str) -> Vec<i32> {
+    let mut owned = Vec::new();
+    for l in log.lines() {
+        if let Some(p) = l.split("kafka: assigned events/").nth(1) {
+            owned.push(p.trim().parse().unwrap());
+        } else if let Some(p) = l.split("kafka: revoked events/").nth(1) {
+            let p: i32 = p.trim().parse().unwrap();
+            owned.retain(|x| *x != p);
+        }
+    }
+    owned
+}
+
 /// Starts two members and waits until they share the 4 partitions.
 fn start_group(cfgs: &[std::path::PathBuf], dir: &Path) -> (Daemon, Daemon) {
     let a = start(&cfgs[0], dir);
@@ -377,7 +399,11 @@ fn event_positions(cluster: &Cluster) -> HashMap<(i32, i64), usize> {
 fn timestamp_of_line(line: &str) -> String {
     let i = line.find('[').unwrap() + 1;
     let s = line.get(i..i + 20).unwrap();
-    format!("2026-03-{}T{}Z", s.get(0..2).unwrap(), s.get(12..20).unwrap())
+    format!(
+        "2026-03-{}T{}Z",
+        s.get(0..2).unwrap(),
+        s.get(12..20).unwrap()
+    )
 }
 
 /// The partition and offset an alert names.
@@ -491,25 +517,36 @@ fn group_of_two_alerts_exactly_once_and_like_a_single_replay() {
 fn killed_member_loses_no_event_and_repeats_only_uncommitted_work() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = Cluster::new();
-    // Commits every 2 s: the killed member leaves uncommitted work behind.
-    let cfgs = setup(dir.path(), &cluster, "2s");
+    // Commits every second, events arrive over ~10 s: the killed member
+    // has committed some work and leaves uncommitted work behind.
+    let cfgs = setup(dir.path(), &cluster, "1s");
     let (a, b) = start_group(&cfgs, dir.path());
-    cluster.produce(0..EVENTS / 2);
+    let producer = {
+        let brokers = cluster.brokers();
+        std::thread::spawn(move || {
+            for k in 0..20 {
+                let n = EVENTS / 20;
+                produce(&brokers, k * n..(k + 1) * n);
+                std::thread::sleep(Duration::from_millis(500));
+            }
+        })
+    };
+    let b_parts = owned_partitions(&b.log());
+    assert_eq!(b_parts.len(), 2, "b owns two partitions:\n{}", b.log());
     let sample = r#"picket_events_total{format="combined",source="events"}"#;
-    wait_for("b to be busy", Duration::from_secs(120), || {
-        b.metric(sample).unwrap_or(0.0) >= 10_000.0
-    });
+    wait_for(
+        "b to be busy and to have committed",
+        Duration::from_secs(120),
+        || {
+            let c = cluster.committed();
+            b.metric(sample).unwrap_or(0.0) >= 10_000.0 && b_parts.iter().all(|p| c[p] > 0)
+        },
+    );
     let b_log = b.crash();
-    // What the killed member had committed: everything past it on its
+    // What the killed member had committed: only what lies past it on its
     // partitions may be read again.
     let at_kill = cluster.committed();
-    let b_parts: Vec<i32> = b_log
-        .lines()
-        .filter_map(|l| l.split("kafka: assigned events/").nth(1))
-        .filter_map(|p| p.trim().parse().ok())
-        .collect();
-    assert!(!b_parts.is_empty(), "b owned partitions:\n{b_log}");
-    cluster.produce(EVENTS / 2..EVENTS);
+    producer.join().unwrap();
     wait_for(
         "a to take over and commit everything",
         Duration::from_secs(300),
@@ -536,6 +573,7 @@ fn killed_member_loses_no_event_and_repeats_only_uncommitted_work() {
         assert!(seen.contains_key(e), "lost {e:?}");
     }
     assert_eq!(seen.len(), expected.len());
+    let _ = b_log;
     let mut dups = 0;
     for (e, pos) in &seen {
         if pos.len() > 1 {

@@ -103,6 +103,12 @@ struct Member {
     retry: BTreeMap<(String, i32), i64>,
     /// Stopping: assignments are no longer started.
     stopping: bool,
+    /// Where this member finished each partition it gave up: if one comes
+    /// back to it before its last commit landed (the eager protocol revokes
+    /// and reassigns everything at each rebalance, and librdkafka fetches
+    /// the committed offset before `post_rebalance` can retry), messages
+    /// before it were already processed and delivered, and are skipped.
+    resume: BTreeMap<(String, i32), i64>,
 }
 
 /// The consumer context: rebalances go to the [`Member`].
@@ -188,7 +194,8 @@ impl Member {
                 max_line: self.template.stages().max_line,
             };
             match PartitionWorker::start(pipeline, file, self.queues.clone(), limits) {
-                Ok(w) => {
+                Ok(mut w) => {
+                    w.skip_below = self.resume.remove(&(topic.clone(), partition)).unwrap_or(0);
                     crate::info!("kafka: assigned {topic}/{partition}");
                     self.stats.assigned += 1;
                     self.workers.insert((topic, partition), w);
@@ -232,6 +239,9 @@ impl Member {
             self.stats.revoked += 1;
             if let Some(o) = w.progress.take_durable(now) {
                 last.insert((topic.clone(), *partition), o);
+                if w.progress.is_empty() {
+                    self.resume.insert((topic.clone(), *partition), o);
+                }
             }
             if !w.progress.is_empty() {
                 crate::warn!(
@@ -306,6 +316,9 @@ impl Member {
             // owner reads it from the committed offset.
             return;
         };
+        if offset < w.skip_below {
+            return;
+        }
         let m = Msg {
             offset,
             payload: payload.to_vec(),
@@ -386,6 +399,7 @@ impl KafkaSource {
             stats: KafkaRunStats::default(),
             retry: BTreeMap::new(),
             stopping: false,
+            resume: BTreeMap::new(),
         };
         let consumer = c
             .create_with_context(GroupContext {

@@ -237,6 +237,9 @@ pub struct PartitionWorker {
     handle: Option<JoinHandle<Result<(), PipelineError>>>,
     /// Acks waiting for durability.
     pub progress: Arc<Progress>,
+    /// Messages before this offset were processed and delivered by this
+    /// member before (see `Member::resume`): skipped.
+    pub skip_below: i64,
 }
 
 impl PartitionWorker {
@@ -286,6 +289,7 @@ impl PartitionWorker {
             tx: Some(tx),
             handle: Some(handle),
             progress,
+            skip_below: 0,
         })
     }
 
