@@ -21,6 +21,11 @@ pub(super) fn run(config: ConfigFile, pipeline: Pipeline) -> Result<(), DaemonEr
         DaemonError::Config("internal: the Kafka source has no [sources.kafka]".into())
     })?;
     let name = src.name_or_default(index);
+    if config.privacy.fingerprint_key.is_none() {
+        crate::warn!(
+            "kafka: no privacy.fingerprint_key: this instance's own key names baseline entities, so snapshots from other instances are discarded (set the same key on every instance)"
+        );
+    }
     let state_dir = config.state.dir.clone();
     std::fs::create_dir_all(&state_dir).map_err(|source| DaemonError::State {
         path: state_dir.display().to_string(),
@@ -92,7 +97,21 @@ pub(super) fn run(config: ConfigFile, pipeline: Pipeline) -> Result<(), DaemonEr
             s.commits
         );
     }
+    // Leaving the group (librdkafka's consumer close) can wait on a
+    // rebalance the coordinator is still running; every offset is already
+    // committed, so do not let it hold the exit for long: at worst the
+    // group notices after `session.timeout.ms`.
+    let (left_tx, left_rx) = std::sync::mpsc::channel();
+    let leaving = std::thread::Builder::new()
+        .name("picket-kafka-close".into())
+        .spawn(move || {
+            drop(source);
+            let _ = left_tx.send(());
+        });
     shutdown(sinks, &abort, config.daemon.shutdown_timeout.0);
+    if leaving.is_ok() && left_rx.recv_timeout(Duration::from_secs(5)).is_err() {
+        crate::warn!("kafka: leaving the group takes too long; exiting without waiting");
+    }
     crate::info!("stopped");
     rt.shutdown_timeout(Duration::from_millis(100));
     result
