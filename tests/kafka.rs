@@ -123,6 +123,19 @@ level: high
 /// correlation: Sigma's referenced rules are silent).
 const MATCH_RULES: [&str; 2] = ["kafka-test-401", "kafka-test-admin"];
 
+/// Produces `(key, line)` messages to `events`.
+fn produce_lines(brokers: &str, msgs: &[(String, String)]) {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    let p: BaseProducer = c.create().unwrap();
+    for (key, line) in msgs {
+        p.send(BaseRecord::to("events").key(key).payload(line))
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+    p.flush(Duration::from_secs(60)).unwrap();
+}
+
 /// Produces events `range` to `brokers`, keyed by user (the entity the
 /// correlation groups by).
 fn produce(brokers: &str, range: std::ops::Range<usize>) {
@@ -291,6 +304,9 @@ topic = "alerts"
 
 [alerts]
 suppress_window = "0s"
+
+[privacy]
+fingerprint_key = "kafka-test"
 
 [state]
 dir = "{state}"
@@ -588,5 +604,110 @@ fn killed_member_loses_no_event_and_repeats_only_uncommitted_work() {
     eprintln!(
         "kafka kill: {EVENTS} events, {} match alerts expected, all present; {dups} duplicates, all of uncommitted work (committed at kill: {at_kill:?})",
         expected.len()
+    );
+}
+
+const NEW_TERMS_RULES: &str = r#"title: Document read
+id: kafka-test-doc
+name: doc_read
+status: test
+level: low
+logsource:
+  category: webserver
+detection:
+  sel:
+    url.path|startswith: '/doc/'
+  condition: sel
+---
+title: Document read from a new address
+id: kafka-test-new-ip
+correlation:
+  type: new_terms
+  rules: [doc_read]
+  group-by: [user.name]
+  condition:
+    field: source.ip
+  x-picket-learning: 1h
+level: medium
+"#;
+
+/// A document read by `u1` from `ip` at `hh:mm` on 2 March 2026.
+fn doc_read(ip: &str, hh: u32, mm: u32) -> (String, String) {
+    (
+        "u1".into(),
+        format!(
+            "{ip} - u1 [02/Mar/2026:{hh:02}:{mm:02}:00 +0000] \"GET /doc/{hh}{mm} HTTP/1.1\" 200 1 \"-\" \"t\""
+        ),
+    )
+}
+
+#[test]
+fn baselines_follow_the_partition_through_the_state_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::new();
+    let cfgs = setup(dir.path(), &cluster, "500ms");
+    std::fs::write(dir.path().join("rules.yml"), NEW_TERMS_RULES).unwrap();
+    let sample = r#"picket_events_total{format="combined",source="events"}"#;
+
+    // Member a learns u1's address over two hours (learning: one hour),
+    // then stops: its partitions' snapshots go to the state topic.
+    let a = start(&cfgs[0], dir.path());
+    wait_for("a to own every partition", Duration::from_secs(60), || {
+        owned(&a) == PARTITIONS as i64
+    });
+    let learn: Vec<_> = (0..13)
+        .map(|k| doc_read("10.0.0.1", 8 + k / 6, k % 6 * 10))
+        .collect();
+    produce_lines(&cluster.brokers(), &learn);
+    wait_for("a to read them", Duration::from_secs(60), || {
+        a.metric(sample) == Some(13.0)
+    });
+    let log_a = a.stop();
+    let snapshots: Vec<String> = cluster
+        .read_all("picket-state")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    assert!(!snapshots.is_empty(), "snapshots published:\n{log_a}");
+
+    // Member b, with its own state directory, takes every partition over:
+    // u1 is known and past learning, so a new address alerts at once.
+    let later = vec![doc_read("10.0.0.2", 10, 30), doc_read("10.0.0.1", 10, 31)];
+    let b = start(&cfgs[1], dir.path());
+    wait_for("b to own every partition", Duration::from_secs(60), || {
+        owned(&b) == PARTITIONS as i64
+    });
+    produce_lines(&cluster.brokers(), &later);
+    wait_for("b to read them", Duration::from_secs(60), || {
+        b.metric(sample) == Some(2.0)
+    });
+    let log_b = b.stop();
+    assert!(log_b.contains("partition snapshot(s) fetched"), "{log_b}");
+    let new_ip: Vec<Value> = alerts(&cluster)
+        .into_iter()
+        .filter(|a| a["rule"]["id"] == "kafka-test-new-ip")
+        .collect();
+    assert_eq!(new_ip.len(), 1, "{new_ip:?}\n{log_b}");
+    assert_eq!(
+        new_ip[0]["entity"]["source.ip"], "10.0.0.2",
+        "{:?}",
+        new_ip[0]
+    );
+
+    // Control: the same two events on an instance without that state are
+    // u1's first, inside its learning hour: no alert.
+    let file = dir.path().join("later.log");
+    let text: String = later.iter().map(|(_, l)| format!("{l}\n")).collect();
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["replay", "--quiet", "--no-default-rules", "--rules"])
+        .arg(dir.path().join("rules.yml"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("kafka-test-new-ip"),
+        "without the snapshot nothing alerts"
     );
 }
