@@ -436,6 +436,10 @@ fn group_of_two_alerts_exactly_once_and_like_a_single_replay() {
     let cluster = Cluster::new();
     let cfgs = setup(dir.path(), &cluster, "500ms");
     let (a, b) = start_group(&cfgs, dir.path());
+    let parts = r#"picket_kafka_partitions{source="events"}"#;
+    wait_for("the partition gauges", Duration::from_secs(10), || {
+        a.metric(parts) == Some(2.0) && b.metric(parts) == Some(2.0)
+    });
     cluster.produce(0..EVENTS);
     let sample = r#"picket_events_total{format="combined",source="events"}"#;
     wait_for("every event processed", Duration::from_secs(300), || {
@@ -443,6 +447,8 @@ fn group_of_two_alerts_exactly_once_and_like_a_single_replay() {
         n >= EVENTS as f64
     });
     let (na, nb) = (a.metric(sample).unwrap(), b.metric(sample).unwrap());
+    let commits = r#"picket_kafka_commits_total{outcome="success",source="events"}"#;
+    assert!(a.metric(commits).unwrap() > 0.0, "{}", a.metrics());
     assert!(na > 0.0 && nb > 0.0, "both members worked: {na} + {nb}");
     let log_a = a.stop();
     let log_b = b.stop();

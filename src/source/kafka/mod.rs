@@ -42,9 +42,11 @@ use crate::daemon::ledger::durable;
 use crate::pipeline::Pipeline;
 use crate::sink::SinkQueue;
 use crate::source::FileTable;
+use crate::telemetry::Metrics;
 use partition::{ChunkLimits, Msg, PartitionWorker, enqueued};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -109,6 +111,9 @@ struct Member {
     /// the committed offset before `post_rebalance` can retry), messages
     /// before it were already processed and delivered, and are skipped.
     resume: BTreeMap<(String, i32), i64>,
+    metrics: Metrics,
+    /// Periodic commits are failing (reported once, not every interval).
+    commit_failing: bool,
 }
 
 /// The consumer context: rebalances go to the [`Member`].
@@ -122,7 +127,21 @@ impl GroupContext {
     }
 }
 
-impl ClientContext for GroupContext {}
+impl ClientContext for GroupContext {
+    /// librdkafka's statistics (every `statistics.interval.ms`, served by
+    /// `poll`): the consumer lag of the partitions this member owns.
+    fn stats(&self, statistics: Statistics) {
+        let lag: i64 = statistics
+            .topics
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .filter(|(p, part)| **p >= 0 && part.consumer_lag >= 0)
+            .map(|(_, part)| part.consumer_lag)
+            .sum();
+        let m = self.lock();
+        m.metrics.kafka_lag.with_label_values(&[&m.name]).set(lag);
+    }
+}
 
 fn partitions(tpl: &TopicPartitionList) -> Vec<(String, i32)> {
     tpl.elements()
@@ -198,11 +217,34 @@ impl Member {
                     w.skip_below = self.resume.remove(&(topic.clone(), partition)).unwrap_or(0);
                     crate::info!("kafka: assigned {topic}/{partition}");
                     self.stats.assigned += 1;
+                    self.count_rebalance("assign");
                     self.workers.insert((topic, partition), w);
                 }
                 Err(e) => self.failed = Some(format!("starting {topic}/{partition}: {e}")),
             }
         }
+        self.set_partitions();
+    }
+
+    fn count_rebalance(&self, kind: &str) {
+        self.metrics
+            .kafka_rebalances
+            .with_label_values(&[&self.name, kind])
+            .inc();
+    }
+
+    fn count_commit(&self, outcome: &str) {
+        self.metrics
+            .kafka_commits
+            .with_label_values(&[&self.name, outcome])
+            .inc();
+    }
+
+    fn set_partitions(&self) {
+        self.metrics
+            .kafka_partitions
+            .with_label_values(&[&self.name])
+            .set(i64::try_from(self.workers.len()).unwrap_or(i64::MAX));
     }
 
     /// Finishes the partitions' in-flight work, waits (up to
@@ -235,12 +277,18 @@ impl Member {
         }
         let now = durable(&self.queues);
         let mut last = BTreeMap::new();
-        for ((topic, partition), w) in &done {
+        for ((topic, partition), w) in &mut done {
             self.stats.revoked += 1;
+            self.count_rebalance(if commit { "revoke" } else { "lost" });
             if let Some(o) = w.progress.take_durable(now) {
-                last.insert((topic.clone(), *partition), o);
-                if w.progress.is_empty() {
-                    self.resume.insert((topic.clone(), *partition), o);
+                w.done = Some(o);
+            }
+            if let Some(o) = w.done {
+                // Everything before `o` was delivered durably by this
+                // member, whether or not its commit lands.
+                self.resume.insert((topic.clone(), *partition), o);
+                if w.committed != Some(o) {
+                    last.insert((topic.clone(), *partition), o);
                 }
             }
             if !w.progress.is_empty() {
@@ -260,6 +308,7 @@ impl Member {
             }
             crate::info!("kafka: revoked {topic}/{partition}");
         }
+        self.set_partitions();
     }
 
     /// Commits the revoked partitions' final offsets still waiting. A group
@@ -278,25 +327,50 @@ impl Member {
         match c.commit(&tpl, CommitMode::Sync) {
             Ok(()) => {
                 self.stats.commits += 1;
+                self.count_commit("success");
                 self.retry.clear();
             }
-            Err(e) => crate::debug!("kafka: commit of revoked partitions deferred: {e}"),
+            Err(e) => {
+                self.count_commit("deferred");
+                crate::debug!("kafka: commit of revoked partitions deferred: {e}");
+            }
         }
     }
 
-    /// Commits, without waiting, every offset whose alerts are durable.
+    /// Commits every offset whose alerts are durable and that is not
+    /// committed yet. Synchronous (one round trip per `commit_interval`), so
+    /// that a failed commit stays pending and is tried again.
     fn commit_durable<C: ConsumerContext>(&mut self, c: &BaseConsumer<C>) {
         let now = durable(&self.queues);
         let mut tpl = TopicPartitionList::new();
-        for ((topic, partition), w) in &self.workers {
+        for ((topic, partition), w) in &mut self.workers {
             if let Some(o) = w.progress.take_durable(now) {
+                w.done = Some(o);
+            }
+            if let Some(o) = w.done
+                && w.committed != Some(o)
+            {
                 let _ = tpl.add_partition_offset(topic, *partition, Offset::Offset(o));
             }
         }
-        if tpl.count() > 0 {
-            match c.commit(&tpl, CommitMode::Async) {
-                Ok(()) => self.stats.commits += 1,
-                Err(e) => crate::warn!("kafka: commit failed: {e}"),
+        if tpl.count() == 0 {
+            return;
+        }
+        match c.commit(&tpl, CommitMode::Sync) {
+            Ok(()) => {
+                self.stats.commits += 1;
+                self.count_commit("success");
+                self.commit_failing = false;
+                for w in self.workers.values_mut() {
+                    w.committed = w.done;
+                }
+            }
+            Err(e) => {
+                self.count_commit("failure");
+                if !self.commit_failing {
+                    crate::warn!("kafka: commit failed (tried again every interval): {e}");
+                }
+                self.commit_failing = true;
             }
         }
     }
@@ -368,6 +442,10 @@ impl KafkaSource {
             message,
         };
         let mut c = client_config(&cfg.brokers, &cfg.librdkafka).map_err(err)?;
+        if !cfg.librdkafka.contains_key("statistics.interval.ms") {
+            // The lag gauge comes from librdkafka's statistics.
+            c.set("statistics.interval.ms", "5000");
+        }
         c.set("group.id", &cfg.group_id)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -387,6 +465,16 @@ impl KafkaSource {
             &cfg.librdkafka,
         )
         .map_err(err)?;
+        let metrics = template.metrics().clone();
+        let l = [name];
+        metrics.kafka_partitions.with_label_values(&l).set(0);
+        metrics.kafka_lag.with_label_values(&l).set(0);
+        for kind in ["assign", "revoke", "lost"] {
+            metrics.kafka_rebalances.with_label_values(&[name, kind]);
+        }
+        for outcome in ["success", "failure", "deferred"] {
+            metrics.kafka_commits.with_label_values(&[name, outcome]);
+        }
         let member = Member {
             name: name.into(),
             cfg: cfg.clone(),
@@ -400,6 +488,8 @@ impl KafkaSource {
             retry: BTreeMap::new(),
             stopping: false,
             resume: BTreeMap::new(),
+            metrics,
+            commit_failing: false,
         };
         let consumer = c
             .create_with_context(GroupContext {

@@ -240,6 +240,10 @@ pub struct PartitionWorker {
     /// Messages before this offset were processed and delivered by this
     /// member before (see `Member::resume`): skipped.
     pub skip_below: i64,
+    /// The highest offset whose alerts are durable (commit candidate).
+    pub done: Option<i64>,
+    /// The offset last committed for this assignment.
+    pub committed: Option<i64>,
 }
 
 impl PartitionWorker {
@@ -290,6 +294,8 @@ impl PartitionWorker {
             handle: Some(handle),
             progress,
             skip_below: 0,
+            done: None,
+            committed: None,
         })
     }
 
