@@ -7,9 +7,11 @@
 //!   by partition and Kafka offset, and the correlation rule (grouped by
 //!   the message key) raises the same alerts as `picket replay` of the
 //!   same events on one instance;
+//!   (with incremental, `cooperative-sticky` rebalances);
 //! - one member is killed (`kill -9`) mid-run: after the rebalance no
 //!   event is lost, and every duplicate is of an event past the offset the
-//!   killed member had committed.
+//!   killed member had committed (with eager rebalances);
+//! - a partition's baselines reach its next owner through the state topic.
 #![cfg(feature = "kafka")]
 
 #[path = "daemon_support/mod.rs"]
@@ -275,8 +277,25 @@ impl Cluster {
     }
 }
 
+/// librdkafka's assignment strategies: the default (eager: every rebalance
+/// revokes and reassigns every partition) and the incremental one.
+#[derive(Clone, Copy)]
+enum Protocol {
+    Eager,
+    Cooperative,
+}
+
 /// A test directory with the rules and one config per member.
-fn setup(dir: &Path, cluster: &Cluster, commit_interval: &str) -> Vec<std::path::PathBuf> {
+fn setup(
+    dir: &Path,
+    cluster: &Cluster,
+    commit_interval: &str,
+    protocol: Protocol,
+) -> Vec<std::path::PathBuf> {
+    let strategy = match protocol {
+        Protocol::Eager => "",
+        Protocol::Cooperative => "\"partition.assignment.strategy\" = \"cooperative-sticky\"",
+    };
     std::fs::write(dir.join("rules.yml"), RULES).unwrap();
     (0..2)
         .map(|n| {
@@ -296,6 +315,7 @@ commit_interval = "{commit_interval}"
 [sources.kafka.librdkafka]
 "session.timeout.ms" = "6000"
 "heartbeat.interval.ms" = "500"
+{strategy}
 
 [[sinks]]
 type = "kafka"
@@ -434,7 +454,9 @@ fn position(a: &Value) -> (i32, i64) {
 fn group_of_two_alerts_exactly_once_and_like_a_single_replay() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = Cluster::new();
-    let cfgs = setup(dir.path(), &cluster, "500ms");
+    // Incremental rebalances: b's arrival and a's departure move only the
+    // partitions that change owner.
+    let cfgs = setup(dir.path(), &cluster, "500ms", Protocol::Cooperative);
     let (a, b) = start_group(&cfgs, dir.path());
     let parts = r#"picket_kafka_partitions{source="events"}"#;
     wait_for("the partition gauges", Duration::from_secs(10), || {
@@ -541,7 +563,8 @@ fn killed_member_loses_no_event_and_repeats_only_uncommitted_work() {
     let cluster = Cluster::new();
     // Commits every second, events arrive over ~10 s: the killed member
     // has committed some work and leaves uncommitted work behind.
-    let cfgs = setup(dir.path(), &cluster, "1s");
+    // Eager rebalances: a gives up and gets back its own partitions too.
+    let cfgs = setup(dir.path(), &cluster, "1s", Protocol::Eager);
     let (a, b) = start_group(&cfgs, dir.path());
     let producer = {
         let brokers = cluster.brokers();
@@ -651,7 +674,7 @@ fn doc_read(ip: &str, hh: u32, mm: u32) -> (String, String) {
 fn baselines_follow_the_partition_through_the_state_topic() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = Cluster::new();
-    let cfgs = setup(dir.path(), &cluster, "500ms");
+    let cfgs = setup(dir.path(), &cluster, "500ms", Protocol::Eager);
     std::fs::write(dir.path().join("rules.yml"), NEW_TERMS_RULES).unwrap();
     let sample = r#"picket_events_total{format="combined",source="events"}"#;
 

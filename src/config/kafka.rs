@@ -7,7 +7,7 @@
 //! be checked while parsing (formats, empty lists) are checked here, so the
 //! error carries the key's `FILE:LINE:COL`.
 
-use super::{BufferConfig, Duration, RetryConfig};
+use super::{BufferConfig, ConfigFile, Duration, RetryConfig, SourceConfig};
 use crate::parse::Format;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -166,6 +166,40 @@ fn default_sink_timeout() -> Duration {
     Duration::from_secs(30)
 }
 
+impl ConfigFile {
+    /// The Kafka source and its index in `[[sources]]`, if there is one.
+    /// A Kafka source runs alone: with file sources or a second Kafka source
+    /// beside it, with `path`/`exclude`, or with a source-level `format`
+    /// (its formats are in `[sources.kafka]`), it is refused.
+    pub fn kafka_source(&self) -> Result<Option<(usize, &SourceConfig)>, String> {
+        let Some((i, s)) = self
+            .sources
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.kafka.is_some())
+        else {
+            return Ok(None);
+        };
+        let name = s.name_or_default(i);
+        if self.sources.len() > 1 {
+            return Err(format!(
+                "source `{name}`: a Kafka source must be the only [[sources]] entry (run one picket per source)"
+            ));
+        }
+        if !s.path.is_empty() || !s.exclude.is_empty() {
+            return Err(format!(
+                "source `{name}`: a Kafka source has no `path` or `exclude`"
+            ));
+        }
+        if s.format != "auto" {
+            return Err(format!(
+                "source `{name}`: a Kafka source takes `format` (and `formats`) in [sources.kafka]"
+            ));
+        }
+        Ok(Some((i, s)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::{ConfigFile, SinkConfig};
@@ -205,6 +239,52 @@ topic = "picket-alerts"
         };
         assert_eq!(s.topic, "picket-alerts");
         assert_eq!(c.sinks[0].label(0, &c.sinks), "kafka");
+    }
+
+    #[test]
+    fn shipped_kafka_example_parses() {
+        let c = ConfigFile::parse(
+            include_str!("../../deploy/picket-kafka.toml"),
+            "deploy/picket-kafka.toml",
+        )
+        .unwrap();
+        let (_, s) = c.kafka_source().unwrap().unwrap();
+        let k = s.kafka.as_ref().unwrap();
+        assert_eq!(k.format_of("couchdb"), Format::Couchdb);
+        assert_eq!(c.sinks[0].kind(), "kafka");
+    }
+
+    #[test]
+    fn a_kafka_source_runs_alone() {
+        let c = ConfigFile::parse(SOURCE, "p.toml").unwrap();
+        assert_eq!(c.kafka_source().unwrap().unwrap().0, 0);
+        assert!(
+            ConfigFile::parse("", "p.toml")
+                .unwrap()
+                .kafka_source()
+                .unwrap()
+                .is_none()
+        );
+        for (extra, what) in [
+            (
+                "[[sources]]\npath = \"/var/log/x.log\"\n",
+                "only [[sources]] entry",
+            ),
+            ("", "no `path`"),
+            ("", "takes `format`"),
+        ] {
+            let mut text = SOURCE.to_string();
+            if what == "no `path`" {
+                text = text.replace("name = \"edge\"", "name = \"edge\"\npath = \"/x\"");
+            } else if what == "takes `format`" {
+                text = text.replace("name = \"edge\"", "name = \"edge\"\nformat = \"json\"");
+            }
+            text.push_str(extra);
+            let c = ConfigFile::parse(&text, "p.toml").unwrap();
+            let e = c.kafka_source().unwrap_err();
+            assert!(e.contains(what), "{e}");
+            assert!(e.contains("`edge`"), "{e}");
+        }
     }
 
     #[test]

@@ -110,37 +110,16 @@ pub enum DaemonError {
     Pipeline(#[from] PipelineError),
 }
 
-/// The config's Kafka source and its index, when it has one. A Kafka
-/// source runs alone: mixed with file sources or with a second Kafka
-/// source it is refused (run one picket per source).
+/// The config's Kafka source and its index (see
+/// [`ConfigFile::kafka_source`]).
 pub fn kafka_source(
     cfg: &ConfigFile,
 ) -> Result<(usize, &crate::config::SourceConfig), DaemonError> {
-    let mut kafka = cfg
-        .sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kafka.is_some());
-    let Some((i, s)) = kafka.next() else {
-        return Err(DaemonError::Config("no Kafka source".into()));
-    };
-    let name = s.name_or_default(i);
-    if cfg.sources.len() > 1 {
-        return Err(DaemonError::Config(format!(
-            "source `{name}`: a Kafka source must be the only [[sources]] entry (run one picket per source)"
-        )));
+    match cfg.kafka_source() {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(DaemonError::Config("no Kafka source".into())),
+        Err(e) => Err(DaemonError::Config(e)),
     }
-    if !s.path.is_empty() || !s.exclude.is_empty() {
-        return Err(DaemonError::Config(format!(
-            "source `{name}`: a Kafka source has no `path` or `exclude`"
-        )));
-    }
-    if s.format != "auto" {
-        return Err(DaemonError::Config(format!(
-            "source `{name}`: a Kafka source takes `format` (and `formats`) in [sources.kafka]"
-        )));
-    }
-    Ok((i, s))
 }
 
 /// Compiles the `[[sources]]` of a config.
