@@ -324,6 +324,95 @@ impl PartitionWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::Format;
+    use crate::source::FileTable;
+
+    #[derive(Default)]
+    struct Chunks(Vec<Chunk>);
+
+    impl ChunkSink for Chunks {
+        fn buffer(&self) -> Vec<u8> {
+            Vec::new()
+        }
+        fn send(&mut self, chunk: Chunk) -> bool {
+            self.0.push(chunk);
+            true
+        }
+    }
+
+    fn msg(offset: i64, payload: &str) -> Msg {
+        Msg {
+            offset,
+            payload: payload.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn messages_become_lines_of_whole_messages_and_map_back_to_offsets() {
+        let table = FileTable::new();
+        let file = table.register("kafka:t/0", "k", Format::Combined, false);
+        let (tx, rx) = bounded(64);
+        for m in [
+            msg(5, "a"),
+            msg(6, "b\n"),
+            msg(7, "c1\nc2"),        // two lines
+            msg(8, ""),              // a tombstone: no line
+            msg(9, &"x".repeat(40)), // too long: one skipped line
+            msg(12, "d"),            // after a gap (compaction)
+        ] {
+            tx.send(m).unwrap();
+        }
+        drop(tx);
+        let index = Mutex::new(OffsetIndex::new());
+        let mut out = Chunks::default();
+        let limits = ChunkLimits {
+            chunk_bytes: 1 << 20,
+            max_line: 32,
+        };
+        produce(&mut out, &rx, &file, &index, limits);
+        let c = &out.0;
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(c[0].data, b"a\nb\nc1\nc2\n");
+        assert_eq!((c[0].start_offset, c[0].start_line), (0, 1));
+        assert_eq!(c[0].next_line(), 5);
+        assert_eq!(c[1].oversized, Some(40));
+        assert_eq!((c[1].start_offset, c[1].start_line), (c[0].end_offset(), 5));
+        assert_eq!(c[2].data, b"d\n");
+        assert_eq!((c[2].start_offset, c[2].start_line), (c[1].end_offset(), 6));
+        let ix = index.lock().unwrap();
+        let pos = |l| ix.position(l).map(|p| (p.offset, p.line));
+        assert_eq!(pos(1), Some((5, 1)));
+        assert_eq!(pos(3), Some((7, 1)));
+        assert_eq!(pos(4), Some((7, 2)));
+        assert_eq!(pos(5), Some((9, 1)));
+        assert_eq!(pos(6), Some((12, 1)));
+        // Acks at each chunk's end commit the offset after its last message.
+        assert_eq!(ix.commit_offset(c[0].next_line()), Some(8));
+        assert_eq!(ix.commit_offset(c[1].next_line()), Some(10));
+        assert_eq!(ix.commit_offset(c[2].next_line()), Some(13));
+    }
+
+    #[test]
+    fn chunks_end_at_the_size_limit_without_splitting_messages() {
+        let table = FileTable::new();
+        let file = table.register("kafka:t/0", "k", Format::Combined, false);
+        let (tx, rx) = bounded(64);
+        for o in 0..10 {
+            tx.send(msg(o, "0123456789")).unwrap();
+        }
+        drop(tx);
+        let index = Mutex::new(OffsetIndex::new());
+        let mut out = Chunks::default();
+        let limits = ChunkLimits {
+            chunk_bytes: 25,
+            max_line: 100,
+        };
+        produce(&mut out, &rx, &file, &index, limits);
+        let sizes: Vec<usize> = out.0.iter().map(|c| c.data.len()).collect();
+        assert_eq!(sizes, [33, 33, 33, 11]);
+        let lines: Vec<u64> = out.0.iter().map(|c| c.start_line).collect();
+        assert_eq!(lines, [1, 4, 7, 10]);
+    }
 
     #[test]
     fn progress_commits_only_durable_stamps() {
