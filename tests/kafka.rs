@@ -313,7 +313,7 @@ format = "combined"
 state_topic = "picket-state"
 commit_interval = "{commit_interval}"
 [sources.kafka.librdkafka]
-"session.timeout.ms" = "6000"
+"session.timeout.ms" = "10000"
 "heartbeat.interval.ms" = "500"
 {strategy}
 
