@@ -375,6 +375,27 @@ impl Member {
         }
     }
 
+    /// A partition pipeline that ended by itself failed (a sink was
+    /// aborted, a thread panicked): its error becomes the member's.
+    fn reap_stopped(&mut self) {
+        let stopped: Vec<(String, i32)> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.has_stopped())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for (topic, partition) in stopped {
+            if let Some(mut w) = self.workers.remove(&(topic.clone(), partition)) {
+                let why = match w.finish() {
+                    Err(e) => e.to_string(),
+                    Ok(()) => "ended early".into(),
+                };
+                self.failed = Some(format!("{topic}/{partition}: pipeline stopped: {why}"));
+            }
+        }
+        self.set_partitions();
+    }
+
     fn publish_snapshots(&mut self) {
         let parts: Vec<(String, i32)> = self.workers.keys().cloned().collect();
         for (topic, partition) in parts {
@@ -552,8 +573,8 @@ impl KafkaSource {
                 published_at = Instant::now();
                 m.publish_snapshots();
             }
-            if m.failed.is_none() && m.workers.values().any(PartitionWorker::has_stopped) {
-                m.failed = Some("a partition pipeline stopped".into());
+            if m.failed.is_none() {
+                m.reap_stopped();
             }
             if let Some(f) = m.failed.take() {
                 failure = Some(f);
