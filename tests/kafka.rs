@@ -11,7 +11,9 @@
 //! - one member is killed (`kill -9`) mid-run: after the rebalance no
 //!   event is lost, and every duplicate is of an event past the offset the
 //!   killed member had committed (with eager rebalances);
-//! - a partition's baselines reach its next owner through the state topic.
+//! - a partition's baselines reach its next owner through the state topic;
+//! - no offset is committed while one of two sinks fails, and all are once
+//!   it recovers.
 #![cfg(feature = "kafka")]
 
 #[path = "daemon_support/mod.rs"]
@@ -738,5 +740,59 @@ fn baselines_follow_the_partition_through_the_state_topic() {
     assert!(
         !String::from_utf8_lossy(&out.stdout).contains("kafka-test-new-ip"),
         "without the snapshot nothing alerts"
+    );
+}
+
+#[test]
+fn offsets_wait_until_every_sink_has_the_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::new();
+    let cfgs = setup(dir.path(), &cluster, "200ms", Protocol::Eager);
+    // A second sink, a webhook that fails until told otherwise.
+    let hook = common::server::Receiver::start(common::server::Phase::Fail);
+    let mut text = std::fs::read_to_string(&cfgs[0]).unwrap();
+    text.push_str(&format!(
+        "\n[[sinks]]\ntype = \"webhook\"\nurl = \"http://{}/alerts\"\nretry = {{ initial = \"100ms\", max = \"200ms\" }}\n",
+        hook.addr
+    ));
+    std::fs::write(&cfgs[0], text).unwrap();
+    let a = start(&cfgs[0], dir.path());
+    wait_for("a to own every partition", Duration::from_secs(60), || {
+        owned(&a) == PARTITIONS as i64
+    });
+    let n = 2_000;
+    cluster.produce(0..n);
+    let sample = r#"picket_events_total{format="combined",source="events"}"#;
+    wait_for("a to read them", Duration::from_secs(60), || {
+        a.metric(sample) == Some(n as f64)
+    });
+    wait_for(
+        "the kafka sink to have alerts",
+        Duration::from_secs(60),
+        || !cluster.read_all("alerts").is_empty(),
+    );
+    std::thread::sleep(Duration::from_secs(2)); // ten commit intervals
+    let none: BTreeMap<i32, i64> = (0..PARTITIONS).map(|p| (p, 0)).collect();
+    assert_eq!(
+        cluster.committed(),
+        none,
+        "nothing is committed while a sink fails"
+    );
+
+    hook.set(common::server::Phase::Accept);
+    wait_for("every offset committed", Duration::from_secs(60), || {
+        cluster.committed() == cluster.ends()
+    });
+    a.stop();
+    let seen = hook.seen.lock().unwrap();
+    let got = seen
+        .alerts
+        .iter()
+        .filter(|a| MATCH_RULES.contains(&a["rule"]["id"].as_str().unwrap_or("")))
+        .count();
+    assert_eq!(
+        got,
+        expected_matches(n).len(),
+        "the webhook got every alert"
     );
 }
