@@ -372,3 +372,40 @@ fn offsets_wait_until_every_sink_has_the_alerts() {
         "the webhook got every alert"
     );
 }
+
+#[test]
+fn a_missing_state_topic_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::new();
+    let cfgs = setup(dir.path(), &cluster, "500ms", Protocol::Eager);
+    let text = std::fs::read_to_string(&cfgs[0]).unwrap().replace(
+        "state_topic = \"picket-state\"",
+        "state_topic = \"picket-stat\"",
+    );
+    std::fs::write(&cfgs[0], text).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_picket"))
+        .args(["run", "--no-default-rules", "--config"])
+        .arg(&cfgs[0])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = Duration::ZERO;
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if waited > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("picket run kept running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        waited += Duration::from_millis(50);
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("state topic picket-stat does not exist"),
+        "{err}"
+    );
+}

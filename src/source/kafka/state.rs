@@ -20,8 +20,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long fetching or publishing snapshots may take.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// How long fetching or publishing snapshots may take: a revoke waits for
+/// it, so it is kept well under librdkafka's rebalance timeout.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A snapshot store failure (reported; the partition then starts from what
 /// the local directory holds, or afresh).
@@ -101,10 +102,16 @@ impl SnapshotStore {
             Some(t) => {
                 let config = client_config(brokers, extra)?;
                 let mut pc = config.clone();
-                pc.set("enable.idempotence", "true").set("acks", "all");
-                let producer = pc
+                // A typo must not create an uncompacted topic on brokers
+                // that auto-create them.
+                pc.set("enable.idempotence", "true")
+                    .set("allow.auto.create.topics", "false")
+                    .set("acks", "all")
+                    .set("message.timeout.ms", TIMEOUT.as_millis().to_string());
+                let producer: BaseProducer = pc
                     .create()
                     .map_err(|e| format!("state topic {t}: producer: {e}"))?;
+                check_topic(&producer, t)?;
                 Some(StateTopic {
                     topic: t.to_string(),
                     config,
@@ -206,6 +213,32 @@ impl SnapshotStore {
         st.producer.flush(TIMEOUT).map_err(|e| err(e.to_string()))?;
         self.published.insert(dir, bytes);
         Ok(true)
+    }
+}
+
+/// Refuses a state topic the brokers say does not exist (a typo would
+/// otherwise stall every revoke until the publish times out). Brokers that
+/// cannot be reached now are only reported: the consumer waits for them
+/// too.
+fn check_topic(producer: &BaseProducer, topic: &str) -> Result<(), String> {
+    match producer.client().fetch_metadata(Some(topic), TIMEOUT) {
+        Ok(md) => {
+            let ok = md
+                .topics()
+                .iter()
+                .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "state topic {topic} does not exist (create it with cleanup.policy=compact)"
+                ))
+            }
+        }
+        Err(e) => {
+            crate::warn!("kafka: state topic {topic} not checked: {e}");
+            Ok(())
+        }
     }
 }
 
