@@ -7,7 +7,7 @@
 //! be checked while parsing (formats, empty lists) are checked here, so the
 //! error carries the key's `FILE:LINE:COL`.
 
-use super::{BufferConfig, ConfigFile, Duration, RetryConfig, SourceConfig};
+use super::{BufferConfig, ConfigError, ConfigFile, Duration, RetryConfig, SourceConfig};
 use crate::parse::Format;
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeMap;
@@ -167,6 +167,34 @@ fn default_sink_timeout() -> Duration {
 }
 
 impl ConfigFile {
+    /// Every `[[sources]]` entry is a file source (`path`) or a Kafka source
+    /// (`[sources.kafka]`), not both and not neither; the error points at
+    /// the entry's `[[sources]]` line.
+    pub(super) fn check_source_kinds(&self, text: &str, name: &str) -> Result<(), ConfigError> {
+        for (i, s) in self.sources.iter().enumerate() {
+            let message = match (s.path.is_empty(), s.kafka.is_some()) {
+                (true, false) => {
+                    "a source needs `path` (a glob of files to tail) or a [sources.kafka] table"
+                }
+                (false, true) => "a Kafka source has no `path`",
+                _ => continue,
+            };
+            let line = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.trim_start().starts_with("[[sources]]"))
+                .nth(i)
+                .map_or(1, |(n, _)| n + 1);
+            return Err(ConfigError {
+                path: name.to_string(),
+                line,
+                col: 1,
+                message: message.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// The Kafka source and its index in `[[sources]]`, if there is one.
     /// A Kafka source runs alone: with file sources or a second Kafka source
     /// beside it, with `path`/`exclude`, or with a source-level `format`
@@ -270,12 +298,12 @@ topic = "picket-alerts"
                 "[[sources]]\npath = \"/var/log/x.log\"\n",
                 "only [[sources]] entry",
             ),
-            ("", "no `path`"),
+            ("", "no `path` or `exclude`"),
             ("", "takes `format`"),
         ] {
             let mut text = SOURCE.to_string();
-            if what == "no `path`" {
-                text = text.replace("name = \"edge\"", "name = \"edge\"\npath = \"/x\"");
+            if what == "no `path` or `exclude`" {
+                text = text.replace("name = \"edge\"", "name = \"edge\"\nexclude = [\"*.gz\"]");
             } else if what == "takes `format`" {
                 text = text.replace("name = \"edge\"", "name = \"edge\"\nformat = \"json\"");
             }
@@ -285,6 +313,21 @@ topic = "picket-alerts"
             assert!(e.contains(what), "{e}");
             assert!(e.contains("`edge`"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_source_is_files_or_kafka_with_location() {
+        let e = ConfigFile::parse(
+            "[staff]\nusers = []\n\n[[sources]]\nname = \"x\"\n",
+            "p.toml",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.col), (4, 1), "{e}");
+        assert!(e.message.contains("needs `path`"), "{e}");
+        let text = SOURCE.replace("name = \"edge\"", "name = \"edge\"\npath = \"/x\"");
+        let e = ConfigFile::parse(&text, "p.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("no `path`"), "{e}");
     }
 
     #[test]
