@@ -263,8 +263,10 @@ impl Cluster {
     }
 }
 
-/// librdkafka's assignment strategies: the default (eager: every rebalance
-/// revokes and reassigns every partition) and the incremental one.
+/// Rebalance protocols: picket's default, incremental (`cooperative-sticky`:
+/// only partitions that change owner are revoked), and librdkafka's
+/// default, eager (`range,roundrobin`: every rebalance revokes and
+/// reassigns every partition).
 #[derive(Clone, Copy)]
 pub enum Protocol {
     Eager,
@@ -279,8 +281,8 @@ pub fn setup(
     protocol: Protocol,
 ) -> Vec<std::path::PathBuf> {
     let strategy = match protocol {
-        Protocol::Eager => "",
-        Protocol::Cooperative => "\"partition.assignment.strategy\" = \"cooperative-sticky\"",
+        Protocol::Eager => "\"partition.assignment.strategy\" = \"range,roundrobin\"",
+        Protocol::Cooperative => "",
     };
     std::fs::write(dir.join("rules.yml"), RULES).unwrap();
     (0..2)

@@ -463,6 +463,12 @@ impl KafkaSource {
             message,
         };
         let mut c = client_config(&cfg.brokers, &cfg.librdkafka).map_err(err)?;
+        if !cfg.librdkafka.contains_key("partition.assignment.strategy") {
+            // Incremental rebalances: a partition that keeps its owner is
+            // not revoked, so its correlation windows stay open (an eager
+            // rebalance drains every partition of every member).
+            c.set("partition.assignment.strategy", "cooperative-sticky");
+        }
         if !cfg.librdkafka.contains_key("statistics.interval.ms") {
             // The lag gauge comes from librdkafka's statistics.
             c.set("statistics.interval.ms", "5000");
