@@ -54,6 +54,7 @@ impl ProducerContext for Context {
 /// Produces rendered alerts to a topic.
 pub struct KafkaTransport {
     producer: BaseProducer<Context>,
+    config: rdkafka::ClientConfig,
     topic: String,
     timeout: Duration,
 }
@@ -83,9 +84,25 @@ impl KafkaTransport {
             .map_err(|e| err(format!("kafka producer: {e}")))?;
         Ok(KafkaTransport {
             producer,
+            config: c,
             topic: cfg.topic.clone(),
             timeout: cfg.timeout.0,
         })
+    }
+
+    /// An idempotent producer that hit a fatal error (its sequence state
+    /// no longer matches the broker's) refuses everything from then on: a
+    /// new one takes over, and the batch is retried.
+    fn recover(&mut self) -> Result<(), SendError> {
+        let Some((_, why)) = self.producer.client().fatal_error() else {
+            return Ok(());
+        };
+        crate::warn!("kafka sink: producer failed ({why}); starting a new one");
+        self.producer = self
+            .config
+            .create_with_context(Context::default())
+            .map_err(|e| SendError::transient(format!("kafka: new producer: {e}")))?;
+        Ok(())
     }
 }
 
@@ -110,6 +127,7 @@ pub fn alert_key(line: &str) -> String {
 
 impl Transport for KafkaTransport {
     fn send(&mut self, alerts: &[String]) -> Result<(), SendError> {
+        self.recover()?;
         let ctx = self.producer.context();
         *ctx.reports.lock().unwrap_or_else(|e| e.into_inner()) = Reports::default();
         let deadline = Instant::now() + self.timeout;

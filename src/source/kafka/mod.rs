@@ -214,7 +214,14 @@ impl Member {
             };
             match PartitionWorker::start(pipeline, file, self.queues.clone(), limits) {
                 Ok(mut w) => {
-                    w.skip_below = self.resume.remove(&(topic.clone(), partition)).unwrap_or(0);
+                    let key = (topic.clone(), partition);
+                    w.skip_below = self.resume.remove(&key).unwrap_or(0);
+                    // A final offset of ours still waiting to be committed
+                    // is this worker's to commit now: a later retry must
+                    // not rewind what the worker commits meanwhile.
+                    if let Some(o) = self.retry.remove(&key) {
+                        w.done = Some(o);
+                    }
                     crate::info!("kafka: assigned {topic}/{partition}");
                     self.stats.assigned += 1;
                     self.count_rebalance("assign");
@@ -281,7 +288,7 @@ impl Member {
             self.stats.revoked += 1;
             self.count_rebalance(if commit { "revoke" } else { "lost" });
             if let Some(o) = w.progress.take_durable(now) {
-                w.done = Some(o);
+                w.done = w.done.max(Some(o));
             }
             if let Some(o) = w.done {
                 // Everything before `o` was delivered durably by this
@@ -345,7 +352,7 @@ impl Member {
         let mut tpl = TopicPartitionList::new();
         for ((topic, partition), w) in &mut self.workers {
             if let Some(o) = w.progress.take_durable(now) {
-                w.done = Some(o);
+                w.done = w.done.max(Some(o));
             }
             if let Some(o) = w.done
                 && w.committed != Some(o)
