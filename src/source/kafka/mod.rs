@@ -105,6 +105,11 @@ struct Member {
     retry: BTreeMap<(String, i32), i64>,
     /// Stopping: assignments are no longer started.
     stopping: bool,
+    /// The group has settled on an assignment (between a revoke and the
+    /// next assign it has not): periodic commits wait, since a commit with
+    /// the old generation makes librdkafka rejoin, and retried every
+    /// interval it can keep the rebalance from ever completing.
+    settled: bool,
     /// Where this member finished each partition it gave up: if one comes
     /// back to it before its last commit landed (the eager protocol revokes
     /// and reassigns everything at each rebalance, and librdkafka fetches
@@ -158,7 +163,12 @@ impl ConsumerContext for GroupContext {
                 // another member already owns the partitions, so committing
                 // would be wrong; the work is still finished (duplicates).
                 let commit = !c.assignment_lost();
-                self.lock().revoke(c, &partitions(tpl), commit);
+                let mut m = self.lock();
+                // One commit attempt here (brokers accept it from the
+                // generation being revoked); if refused, it is retried once
+                // the group has settled.
+                m.revoke(c, &partitions(tpl), commit);
+                m.settled = false;
             }
             Rebalance::Error(e) => crate::warn!("kafka: rebalance failed: {e}"),
             Rebalance::Assign(_) => {}
@@ -168,6 +178,7 @@ impl ConsumerContext for GroupContext {
     fn post_rebalance(&self, c: &BaseConsumer<Self>, r: &Rebalance<'_>) {
         if let Rebalance::Assign(tpl) = r {
             let mut m = self.lock();
+            m.settled = true;
             // First the revoked partitions' last offsets, before their new
             // owners commit anything of their own.
             m.retry_commits(c);
@@ -521,6 +532,7 @@ impl KafkaSource {
             stats: KafkaRunStats::default(),
             retry: BTreeMap::new(),
             stopping: false,
+            settled: false,
             resume: BTreeMap::new(),
             metrics,
             commit_failing: false,
@@ -577,7 +589,7 @@ impl KafkaSource {
                 None => {}
             }
             let mut m = ctx.lock();
-            if committed_at.elapsed() >= self.commit_every {
+            if committed_at.elapsed() >= self.commit_every && m.settled {
                 committed_at = Instant::now();
                 m.retry_commits(&self.consumer);
                 m.commit_durable(&self.consumer);
@@ -604,9 +616,14 @@ impl KafkaSource {
         // A rebalance in progress refuses the last commits until this
         // member has rejoined, which takes polling (nothing new starts:
         // `stopping`).
+        let mut tried = Instant::now();
         while !ctx.lock().retry.is_empty() && Instant::now() < deadline {
             let _ = self.consumer.poll(Duration::from_millis(100));
-            ctx.lock().retry_commits(&self.consumer);
+            let mut m = ctx.lock();
+            if m.settled && tried.elapsed() >= Duration::from_secs(1) {
+                tried = Instant::now();
+                m.retry_commits(&self.consumer);
+            }
         }
         let stats = {
             let mut m = ctx.lock();
