@@ -358,3 +358,39 @@ fn closed_stdout_is_not_an_error() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `picket run` with a Kafka source: without the `kafka` feature it is
+/// refused with a message naming the feature; with it, librdkafka settings
+/// that cannot work are refused at start, before any broker is reached.
+#[test]
+fn kafka_source_needs_the_feature_and_valid_settings() {
+    let d = tempfile::tempdir().unwrap();
+    let config = |extra: &str| {
+        let text = format!(
+            "[[sources]]\nname = \"edge\"\n[sources.kafka]\nbrokers = \"127.0.0.1:1\"\ntopics = [\"t\"]\ngroup_id = \"g\"\nformat = \"combined\"\n{extra}\n[state]\ndir = \"{}\"\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+            d.path().join("state").display()
+        );
+        write_log(d.path(), "picket.toml", text.as_bytes())
+    };
+    let run_with = |cfg: &Path| {
+        let o = run(&["run", "--config", cfg.to_str().unwrap()]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    if cfg!(feature = "kafka") {
+        let cfg = config("[sources.kafka.librdkafka]\n\"no.such.setting\" = \"1\"\n");
+        let (code, err) = run_with(&cfg);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("no.such.setting"), "{err}");
+        let cfg = config("[sources.kafka.librdkafka]\n\"group.id\" = \"other\"\n");
+        let (code, err) = run_with(&cfg);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("`group.id` is set by picket"), "{err}");
+    } else {
+        let (code, err) = run_with(&config(""));
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("`kafka` feature"), "{err}");
+    }
+}

@@ -47,6 +47,13 @@ impl Suppressor {
         self
     }
 
+    /// An empty suppressor with this one's window and bound, without its
+    /// gauge: the state of one Kafka partition's pipeline, which moves with
+    /// the partition (`source::kafka`).
+    pub fn fresh(&self) -> Suppressor {
+        Suppressor::new(self.window_ns, self.max_keys)
+    }
+
     /// Keys remembered now.
     pub fn keys(&self) -> usize {
         self.keys.len()

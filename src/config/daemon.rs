@@ -25,7 +25,9 @@ pub enum ReadFrom {
 pub struct SourceConfig {
     /// Name used as the `source` metric label (defaults to `source-N`).
     pub name: Option<String>,
-    /// Glob of files to tail; rotated names may match too.
+    /// Glob of files to tail; rotated names may match too. Required unless
+    /// the source is a Kafka source (`[sources.kafka]`).
+    #[serde(default)]
     pub path: String,
     /// Globs of files to leave alone even though `path` matches them.
     #[serde(default)]
@@ -36,6 +38,10 @@ pub struct SourceConfig {
     /// Where to start in files present when the source is first tailed.
     #[serde(default)]
     pub read_from: ReadFrom,
+    /// `[sources.kafka]`: consume Kafka topics as a consumer group instead
+    /// of tailing files (`path` must then be absent).
+    #[serde(default)]
+    pub kafka: Option<super::KafkaSourceConfig>,
 }
 
 fn default_format() -> String {
@@ -345,7 +351,8 @@ sink_common!(
     FileSinkConfig,
     WebhookSinkConfig,
     SyslogSinkConfig,
-    AlertmanagerSinkConfig
+    AlertmanagerSinkConfig,
+    super::KafkaSinkConfig
 );
 
 /// `[[sinks]]`.
@@ -362,6 +369,8 @@ pub enum SinkConfig {
     Syslog(SyslogSinkConfig),
     /// Alertmanager v2 API.
     Alertmanager(AlertmanagerSinkConfig),
+    /// JSON messages to a Kafka topic.
+    Kafka(super::KafkaSinkConfig),
 }
 
 impl SinkConfig {
@@ -373,6 +382,7 @@ impl SinkConfig {
             SinkConfig::Webhook(_) => "webhook",
             SinkConfig::Syslog(_) => "syslog",
             SinkConfig::Alertmanager(_) => "alertmanager",
+            SinkConfig::Kafka(_) => "kafka",
         }
     }
 
@@ -384,6 +394,7 @@ impl SinkConfig {
             SinkConfig::Webhook(c) => c,
             SinkConfig::Syslog(c) => c,
             SinkConfig::Alertmanager(c) => c,
+            SinkConfig::Kafka(c) => c,
         }
     }
 

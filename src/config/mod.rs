@@ -8,6 +8,7 @@
 
 mod daemon;
 mod duration;
+mod kafka;
 mod size;
 
 pub use daemon::{
@@ -16,6 +17,7 @@ pub use daemon::{
     SyslogSinkConfig, TailConfig, WatchMode, WebhookSinkConfig,
 };
 pub use duration::Duration;
+pub use kafka::{KafkaSinkConfig, KafkaSourceConfig, TopicFormat};
 pub use size::ByteSize;
 
 use crate::detect::correlation::CorrelationSettings;
@@ -251,7 +253,7 @@ impl ConfigFile {
 
     /// Parses config text; `name` is used in error locations.
     pub fn parse(text: &str, name: &str) -> Result<ConfigFile, ConfigError> {
-        toml::from_str(text).map_err(|e| {
+        let c: ConfigFile = toml::from_str(text).map_err(|e| {
             let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ConfigError {
                 path: name.to_string(),
@@ -259,7 +261,9 @@ impl ConfigFile {
                 col,
                 message: e.message().to_string(),
             }
-        })
+        })?;
+        c.check_source_kinds(text, name)?;
+        Ok(c)
     }
 }
 

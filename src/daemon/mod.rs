@@ -23,6 +23,8 @@
 //! nothing is read twice.
 
 mod control;
+#[cfg(feature = "kafka")]
+mod kafka;
 pub mod ledger;
 
 pub use control::{Control, TailWaiter};
@@ -108,13 +110,39 @@ pub enum DaemonError {
     Pipeline(#[from] PipelineError),
 }
 
+/// The config's Kafka source and its index (see
+/// [`ConfigFile::kafka_source`]).
+pub fn kafka_source(
+    cfg: &ConfigFile,
+) -> Result<(usize, &crate::config::SourceConfig), DaemonError> {
+    match cfg.kafka_source() {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(DaemonError::Config("no Kafka source".into())),
+        Err(e) => Err(DaemonError::Config(e)),
+    }
+}
+
 /// Compiles the `[[sources]]` of a config.
 pub fn compile_sources(cfg: &ConfigFile) -> Result<Vec<SourceSpec>, DaemonError> {
     let specs = cfg
         .sources
         .iter()
         .enumerate()
-        .map(|(i, s)| SourceSpec::new(i, s).map_err(|e| DaemonError::Config(e.to_string())))
+        .map(|(i, s)| {
+            if s.kafka.is_some() {
+                return Err(DaemonError::Config(format!(
+                    "source `{}`: a Kafka source must be the only [[sources]] entry",
+                    s.name_or_default(i)
+                )));
+            }
+            if s.path.is_empty() {
+                return Err(DaemonError::Config(format!(
+                    "source `{}`: needs `path` (a glob of files to tail) or a [sources.kafka] table",
+                    s.name_or_default(i)
+                )));
+            }
+            SourceSpec::new(i, s).map_err(|e| DaemonError::Config(e.to_string()))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     if specs.is_empty() {
         return Err(DaemonError::Config(
@@ -295,6 +323,16 @@ pub fn run(
     reload: &mut dyn Reload,
     opts: DaemonOptions,
 ) -> Result<(), DaemonError> {
+    if config.sources.iter().any(|s| s.kafka.is_some()) {
+        kafka_source(&config)?;
+        #[cfg(feature = "kafka")]
+        return kafka::run(config, pipeline);
+        #[cfg(not(feature = "kafka"))]
+        return Err(DaemonError::Config(
+            "Kafka sources need a picket built with the `kafka` feature (cargo build --features kafka)"
+                .into(),
+        ));
+    }
     let sources = compile_sources(&config)?;
     let state_dir = config.state.dir.clone();
     std::fs::create_dir_all(&state_dir).map_err(|source| DaemonError::State {

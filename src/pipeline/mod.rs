@@ -268,6 +268,17 @@ impl Pipeline {
         &self.stages
     }
 
+    /// A new pipeline with this one's settings, stages and metrics but its
+    /// own correlation windows, baselines and suppression, running
+    /// `threads` workers: one per Kafka partition (`source::kafka`), so a
+    /// partition's detector state can move with the partition.
+    pub fn sibling(&self, threads: usize) -> Pipeline {
+        let s = &*self.stages;
+        let stages = Stages::new(s.mode, s.enricher.clone(), s.detector.clone(), s.max_line);
+        let b = self.cfg.clone().threads(threads);
+        b.build(stages, self.metrics.clone(), self.suppressor.fresh())
+    }
+
     /// Replaces the stages (rules, enrichment, detectors) for the next
     /// [`Pipeline::run`], keeping metrics and suppression state: the
     /// daemon's reload between two runs.

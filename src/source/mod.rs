@@ -11,6 +11,8 @@ mod chunk;
 mod files;
 pub mod fingerprint;
 mod input;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod tail;
 mod walk;
 

@@ -52,6 +52,14 @@ pub struct Metrics {
     pub source_files: IntGaugeVec,
     /// `picket_source_rotations_total{source,kind}`.
     pub source_rotations: IntCounterVec,
+    /// `picket_kafka_partitions{source}`.
+    pub kafka_partitions: IntGaugeVec,
+    /// `picket_kafka_lag_messages{source}`.
+    pub kafka_lag: IntGaugeVec,
+    /// `picket_kafka_rebalances_total{source,kind}`.
+    pub kafka_rebalances: IntCounterVec,
+    /// `picket_kafka_commits_total{source,outcome}`.
+    pub kafka_commits: IntCounterVec,
     /// `picket_sink_retries_total{sink}`.
     pub sink_retries: IntCounterVec,
     /// `picket_sink_spooled_total{sink}`.
@@ -133,6 +141,10 @@ impl Metrics {
         let rules_loaded = int_gauge(&names::RULES_LOADED);
         let source_files = gauge(&names::SOURCE_FILES);
         let source_rotations = counter(&names::SOURCE_ROTATIONS);
+        let kafka_partitions = gauge(&names::KAFKA_PARTITIONS);
+        let kafka_lag = gauge(&names::KAFKA_LAG);
+        let kafka_rebalances = counter(&names::KAFKA_REBALANCES);
+        let kafka_commits = counter(&names::KAFKA_COMMITS);
         let sink_retries = counter(&names::SINK_RETRIES);
         let sink_spooled = counter(&names::SINK_SPOOLED);
         let sink_dropped = counter(&names::SINK_DROPPED);
@@ -185,6 +197,10 @@ impl Metrics {
             rules_loaded,
             source_files,
             source_rotations,
+            kafka_partitions,
+            kafka_lag,
+            kafka_rebalances,
+            kafka_commits,
             sink_retries,
             sink_spooled,
             sink_dropped,

@@ -113,6 +113,30 @@ metric!(
     ["source", "kind"]
 );
 metric!(
+    KAFKA_PARTITIONS,
+    "picket_kafka_partitions",
+    "Kafka partitions this instance owns, by source.",
+    ["source"]
+);
+metric!(
+    KAFKA_LAG,
+    "picket_kafka_lag_messages",
+    "Messages in owned Kafka partitions not consumed yet, by source.",
+    ["source"]
+);
+metric!(
+    KAFKA_REBALANCES,
+    "picket_kafka_rebalances_total",
+    "Kafka partitions assigned to or revoked from this instance, by source and kind (assign, revoke, lost).",
+    ["source", "kind"]
+);
+metric!(
+    KAFKA_COMMITS,
+    "picket_kafka_commits_total",
+    "Kafka offset commits, by source and outcome (success, failure, deferred).",
+    ["source", "outcome"]
+);
+metric!(
     SINK_RETRIES,
     "picket_sink_retries_total",
     "Failed delivery attempts that will be retried, by sink.",

@@ -6,10 +6,14 @@
 
 mod file;
 mod http;
+#[cfg(feature = "kafka")]
+mod kafka;
 mod syslog;
 
 pub use file::{FileTransport, StdoutTransport};
 pub use http::{AlertmanagerTransport, WebhookTransport};
+#[cfg(feature = "kafka")]
+pub use kafka::{KafkaTransport, alert_key};
 pub use syslog::SyslogTransport;
 
 use crate::config::SinkConfig;
@@ -88,5 +92,14 @@ pub fn build(label: &str, cfg: &SinkConfig) -> Result<Box<dyn Transport>, Transp
         SinkConfig::Syslog(c) => Box::new(
             SyslogTransport::new(&c.address, &c.facility, &c.app_name, c.timeout.0).map_err(err)?,
         ),
+        #[cfg(feature = "kafka")]
+        SinkConfig::Kafka(c) => Box::new(KafkaTransport::new(label, c)?),
+        #[cfg(not(feature = "kafka"))]
+        SinkConfig::Kafka(_) => {
+            return Err(err(
+                "this picket was built without the `kafka` feature (cargo build --features kafka)"
+                    .into(),
+            ));
+        }
     })
 }

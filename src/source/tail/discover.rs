@@ -225,6 +225,7 @@ mod tests {
             exclude: exclude.iter().map(|s| s.to_string()).collect(),
             format: "combined".into(),
             read_from: ReadFrom::Beginning,
+            kafka: None,
         };
         SourceSpec::new(0, &cfg).unwrap()
     }
@@ -281,7 +282,8 @@ mod tests {
                     path: "/x/[".into(),
                     exclude: vec![],
                     format: "auto".into(),
-                    read_from: ReadFrom::End
+                    read_from: ReadFrom::End,
+                    kafka: None,
                 }
             )
             .is_err()

@@ -259,6 +259,7 @@ fn tailer(dir: &Path, state: &Path, clock: &FakeClock) -> (Tailer, Arc<Registry>
             exclude: vec![],
             format: "combined".into(),
             read_from: ReadFrom::Beginning,
+            kafka: None,
         },
     )
     .unwrap();
