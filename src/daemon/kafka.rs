@@ -3,13 +3,12 @@
 //! [`KafkaSource`] consumer-group member in place of the tailer and of the
 //! checkpoint file (offsets are committed to Kafka instead).
 
-use super::{DaemonError, build_sinks, shutdown};
+use super::{DaemonError, Services, shutdown, start_services};
 use crate::clock::SystemClock;
 use crate::config::ConfigFile;
 use crate::pipeline::Pipeline;
 use crate::source::kafka::KafkaSource;
-use crate::telemetry::{Health, http};
-use std::sync::Arc;
+use crate::telemetry::Health;
 use std::time::Duration;
 
 /// Runs the daemon over the config's single Kafka source until
@@ -34,36 +33,12 @@ pub(super) fn run(config: ConfigFile, pipeline: Pipeline) -> Result<(), DaemonEr
     let metrics = pipeline.metrics().clone();
     let health = Health::new();
     let clock = SystemClock::shared();
-    let listener = http::bind(&config.metrics.listen).map_err(|source| DaemonError::Listen {
-        addr: config.metrics.listen.clone(),
-        source,
-    })?;
-    if let Some(a) = http::local_addr(&listener) {
-        crate::info!("serving /metrics and /healthz on http://{a}");
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("picket-rt")
-        .enable_all()
-        .build()
-        .map_err(DaemonError::Runtime)?;
-    let control = Arc::new(super::Control::new());
-    let sinks = build_sinks(&config, &metrics, &health, &clock)?;
-    let abort: Arc<dyn Fn() + Send + Sync> = {
-        let qs = sinks.queues.clone();
-        Arc::new(move || qs.iter().for_each(|q| q.abort()))
-    };
-    let signals = {
-        let _g = rt.enter();
-        super::control::install_signals(
-            control.clone(),
-            config.daemon.shutdown_timeout.0,
-            abort.clone(),
-        )
-        .map_err(DaemonError::Runtime)?
-    };
-    rt.spawn(signals);
-    rt.spawn(http::serve(listener, metrics.clone(), health.clone()));
+    let Services {
+        rt,
+        control,
+        sinks,
+        abort,
+    } = start_services(&config, &metrics, &health, &clock)?;
 
     let source = KafkaSource::new(
         &name,

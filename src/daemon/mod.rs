@@ -369,36 +369,12 @@ pub fn run(
     }
     let registry = Arc::new(Registry::new(checkpoints));
 
-    let listener = http::bind(&config.metrics.listen).map_err(|source| DaemonError::Listen {
-        addr: config.metrics.listen.clone(),
-        source,
-    })?;
-    if let Some(a) = http::local_addr(&listener) {
-        crate::info!("serving /metrics and /healthz on http://{a}");
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("picket-rt")
-        .enable_all()
-        .build()
-        .map_err(DaemonError::Runtime)?;
-    let control = Arc::new(Control::new());
-    let sinks = build_sinks(&config, &metrics, &health, &clock)?;
-    let abort: Arc<dyn Fn() + Send + Sync> = {
-        let qs = sinks.queues.clone();
-        Arc::new(move || qs.iter().for_each(|q| q.abort()))
-    };
-    let signals = {
-        let _g = rt.enter();
-        control::install_signals(
-            control.clone(),
-            config.daemon.shutdown_timeout.0,
-            abort.clone(),
-        )
-        .map_err(DaemonError::Runtime)?
-    };
-    rt.spawn(signals);
-    rt.spawn(http::serve(listener, metrics.clone(), health.clone()));
+    let Services {
+        rt,
+        control,
+        sinks,
+        abort,
+    } = start_services(&config, &metrics, &health, &clock)?;
 
     let ledger = Arc::new(Ledger::new());
     {
@@ -567,6 +543,62 @@ fn apply_reload(
             );
         }
     }
+}
+
+/// What both daemons (tailing and Kafka) run beside their source: the
+/// `/metrics` endpoint, the runtime, signal handling and the sink queues.
+struct Services {
+    rt: tokio::runtime::Runtime,
+    control: Arc<Control>,
+    sinks: Sinks,
+    /// Aborts every sink queue (a second signal, or the shutdown timeout).
+    abort: Arc<dyn Fn() + Send + Sync>,
+}
+
+/// Binds the metrics listener, starts the runtime with the signal handlers
+/// and the HTTP server on it, and builds the sinks.
+fn start_services(
+    config: &ConfigFile,
+    metrics: &Metrics,
+    health: &Health,
+    clock: &SharedClock,
+) -> Result<Services, DaemonError> {
+    let listener = http::bind(&config.metrics.listen).map_err(|source| DaemonError::Listen {
+        addr: config.metrics.listen.clone(),
+        source,
+    })?;
+    if let Some(a) = http::local_addr(&listener) {
+        crate::info!("serving /metrics and /healthz on http://{a}");
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("picket-rt")
+        .enable_all()
+        .build()
+        .map_err(DaemonError::Runtime)?;
+    let control = Arc::new(Control::new());
+    let sinks = build_sinks(config, metrics, health, clock)?;
+    let abort: Arc<dyn Fn() + Send + Sync> = {
+        let qs = sinks.queues.clone();
+        Arc::new(move || qs.iter().for_each(|q| q.abort()))
+    };
+    let signals = {
+        let _g = rt.enter();
+        control::install_signals(
+            control.clone(),
+            config.daemon.shutdown_timeout.0,
+            abort.clone(),
+        )
+        .map_err(DaemonError::Runtime)?
+    };
+    rt.spawn(signals);
+    rt.spawn(http::serve(listener, metrics.clone(), health.clone()));
+    Ok(Services {
+        rt,
+        control,
+        sinks,
+        abort,
+    })
 }
 
 /// Closes the sink queues and waits for their workers to deliver what is
