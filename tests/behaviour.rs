@@ -9,7 +9,7 @@ use picket::detect::Detector;
 use picket::detect::rule::RuleSet;
 use picket::enrich::Enricher;
 use picket::parse::{Format, FormatChoice};
-use picket::pipeline::{Mode, Outputs, PipelineBuilder, Stages};
+use picket::pipeline::{Mode, Outputs, Pipeline, PipelineBuilder, Stages};
 use picket::source::{ChunkReaderBuilder, FileTable, read_inputs};
 use picket::telemetry::Metrics;
 use std::path::Path;
@@ -239,6 +239,30 @@ correlation:
         field: source.ip
 ";
 
+/// Runs one combined log through a library pipeline, without sinks.
+fn replay_combined(p: &mut Pipeline, path: &Path, reader: &ChunkReaderBuilder) {
+    let table = FileTable::new();
+    p.run(
+        |s| {
+            read_inputs(
+                &[path.to_path_buf()],
+                FormatChoice::Fixed(Format::Combined),
+                &table,
+                reader,
+                "t",
+                s,
+            );
+        },
+        Outputs {
+            sinks: &mut [],
+            events: None,
+            acks: &mut (),
+            observer: &mut (),
+        },
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_million_users_stay_within_the_cap() {
     let n: usize = 1_000_000;
@@ -264,27 +288,7 @@ fn a_million_users_stay_within_the_cap() {
         .threads(2)
         .correlation(cfg.correlation.settings())
         .build(stages, metrics.clone(), Suppressor::new(0, 10));
-    let table = FileTable::new();
-    let reader = ChunkReaderBuilder::default();
-    p.run(
-        |s| {
-            read_inputs(
-                std::slice::from_ref(&path),
-                FormatChoice::Fixed(Format::Combined),
-                &table,
-                &reader,
-                "t",
-                s,
-            );
-        },
-        Outputs {
-            sinks: &mut [],
-            events: None,
-            acks: &mut (),
-            observer: &mut (),
-        },
-    )
-    .unwrap();
+    replay_combined(&mut p, &path, &ChunkReaderBuilder::default());
     let text = metrics.render();
     let gauge = |name: &str| -> f64 {
         text.lines()
@@ -329,28 +333,12 @@ fn periodic_saves_from_shard_threads_match_one_thread() {
             .baseline_key(b"test key".to_vec())
             .build(stages, Metrics::new(), Suppressor::new(0, 10));
         p.use_state_dir(&dir, Some(std::time::Duration::ZERO));
-        let table = FileTable::new();
         // Small chunks: many chunks, so many snapshots among them.
-        let reader = ChunkReaderBuilder::default().chunk_size(2_048);
-        p.run(
-            |s| {
-                read_inputs(
-                    std::slice::from_ref(&path),
-                    FormatChoice::Fixed(Format::Combined),
-                    &table,
-                    &reader,
-                    "t",
-                    s,
-                );
-            },
-            Outputs {
-                sinks: &mut [],
-                events: None,
-                acks: &mut (),
-                observer: &mut (),
-            },
-        )
-        .unwrap();
+        replay_combined(
+            &mut p,
+            &path,
+            &ChunkReaderBuilder::default().chunk_size(2_048),
+        );
         assert!(p.baselines().entities() > 0);
         saved.push(std::fs::read(dir.join("baselines.json")).unwrap());
     }
