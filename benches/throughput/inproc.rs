@@ -82,7 +82,9 @@ pub fn memchr_count(path: &Path, gz: bool) -> Row {
     })
 }
 
-fn chunks(path: &Path, mut f: impl FnMut(&picket::source::Chunk)) {
+/// Reads `path` as chunks of whole lines; `f` takes each chunk and hands
+/// back its buffer for the next one.
+fn chunks(path: &Path, mut f: impl FnMut(picket::source::Chunk) -> Vec<u8>) {
     let table = FileTable::new();
     let info = table.register(
         &path.display().to_string(),
@@ -94,8 +96,7 @@ fn chunks(path: &Path, mut f: impl FnMut(&picket::source::Chunk)) {
     let mut r = ChunkReaderBuilder::default().build(info, file, 0, 1);
     let mut buf = Vec::new();
     while let Some(c) = r.next_chunk(std::mem::take(&mut buf)).expect("read") {
-        f(&c);
-        buf = c.data;
+        buf = f(c);
     }
 }
 
@@ -114,6 +115,7 @@ pub fn parse_only(path: &Path) -> Row {
                     let mut ev = Event::new(Format::Combined, Origin::default());
                     ok += u64::from(parser.parse(l.bytes, &mut ev).is_ok());
                 }
+                c.data
             });
             assert!(ok > lines / 2, "the parser accepts the generated lines");
             (bytes, lines)
@@ -145,15 +147,6 @@ fn stages_with(mode: Mode, pi_on: bool) -> Stages {
 pub fn single_thread_detect(path: &Path, pi_on: bool) -> Row {
     let stages = stages_with(Mode::Detect, pi_on);
     let mut scratch = WorkerScratch::new(&stages);
-    let table = FileTable::new();
-    let info = table.register(
-        &path.display().to_string(),
-        "bench",
-        Format::Combined,
-        false,
-    );
-    let file = std::fs::File::open(path).expect("open");
-    let mut r = ChunkReaderBuilder::default().build(info, file, 0, 1);
     let name = if pi_on {
         "in-process: parse + enrich + PI + rules, one worker loop"
     } else {
@@ -161,13 +154,12 @@ pub fn single_thread_detect(path: &Path, pi_on: bool) -> Row {
     };
     timed(Kind::InProcess, name.into(), || {
         let (mut lines, mut bytes) = (0u64, 0u64);
-        let mut buf = Vec::new();
-        while let Some(c) = r.next_chunk(std::mem::take(&mut buf)).expect("read") {
+        chunks(path, |c| {
             let o = process_chunk(&stages, &mut scratch, c, Instant::now());
             lines += o.stats.lines;
             bytes += o.stats.bytes;
-            buf = o.buffer;
-        }
+            o.buffer
+        });
         (bytes, lines)
     })
 }
