@@ -263,6 +263,14 @@ mod tests {
         out
     }
 
+    /// Every occurrence `s` finds in `text`, sorted.
+    fn found(s: &LiteralSearch, text: &str) -> Vec<(u32, usize, usize)> {
+        let mut got = Vec::new();
+        s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
+        got.sort();
+        got
+    }
+
     #[test]
     fn finds_every_occurrence_like_a_naive_search() {
         let lits: Vec<String> = [
@@ -291,10 +299,7 @@ mod tests {
             "/remote/hostcheck_validate?x",
             "caféé",
         ] {
-            let mut got = Vec::new();
-            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
-            got.sort();
-            assert_eq!(got, naive(text, &lits), "{text:?}");
+            assert_eq!(found(&s, text), naive(text, &lits), "{text:?}");
         }
     }
 
@@ -315,10 +320,7 @@ mod tests {
             "z${jndi:x",
             "ab\0cab",
         ] {
-            let mut got = Vec::new();
-            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
-            got.sort();
-            assert_eq!(got, naive(text, &lits), "{text:?}");
+            assert_eq!(found(&s, text), naive(text, &lits), "{text:?}");
         }
     }
 
@@ -333,10 +335,7 @@ mod tests {
             lits.dedup();
             let s = LiteralSearch::new(&lits).unwrap();
             proptest::prop_assert!(s.stride2);
-            let mut got = Vec::new();
-            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
-            got.sort();
-            proptest::prop_assert_eq!(got, naive(&text, &lits));
+            proptest::prop_assert_eq!(found(&s, &text), naive(&text, &lits));
         }
 
         #[test]
@@ -348,10 +347,7 @@ mod tests {
             lits.sort();
             lits.dedup();
             let s = LiteralSearch::new(&lits).unwrap();
-            let mut got = Vec::new();
-            s.find_all(text.as_bytes(), |id, a, b| got.push((id, a, b)));
-            got.sort();
-            proptest::prop_assert_eq!(got, naive(&text, &lits));
+            proptest::prop_assert_eq!(found(&s, &text), naive(&text, &lits));
         }
     }
 }
