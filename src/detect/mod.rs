@@ -27,8 +27,9 @@ use std::sync::Arc;
 pub struct Detector {
     rules: Arc<RuleSet>,
     pi: Option<Arc<PiScanner>>,
-    /// Makes observation batches keyed like the correlation engine's.
-    batches: Observations,
+    /// The correlation engine's state key: observation batches compute
+    /// group fingerprints with it.
+    state_key: correlation::EntityKey,
 }
 
 /// Per-thread reusable buffers of a [`Detector`].
@@ -55,7 +56,7 @@ impl Detector {
         Detector {
             rules,
             pi,
-            batches: Observations::default(),
+            state_key: correlation::EntityKey::default(),
         }
     }
 
@@ -63,7 +64,7 @@ impl Detector {
     /// computed on the workers with the engine's key (see
     /// [`CorrelationEngine::set_key`](correlation::CorrelationEngine::set_key)).
     pub fn key_observations_for(&mut self, engine: &correlation::CorrelationEngine) {
-        self.batches = engine.new_batch();
+        self.state_key = engine.state_key();
     }
 
     /// The compiled rules.
@@ -85,7 +86,7 @@ impl Detector {
                 None => PiScratch::default(),
             },
             hits: Vec::new(),
-            observations: self.batches.empty_like(),
+            observations: Observations::new(self.state_key),
         }
     }
 

@@ -125,8 +125,7 @@ impl Pipeline {
         let chunk = o.as_ref().map_or(shards::FLUSH, |o| o.seq);
         if let Some(mut o) = o {
             w.alerts = std::mem::take(&mut o.alerts);
-            let obs = o.observations.empty_like();
-            let obs = std::mem::replace(&mut o.observations, obs);
+            let obs = std::mem::take(&mut o.observations);
             if link.threaded() {
                 let routed = self.correlation.route(obs);
                 w.shards = link.txs.len();

@@ -44,6 +44,14 @@ pub(crate) struct EntityKey {
     k1: u64,
 }
 
+impl Default for EntityKey {
+    /// The key of runs that keep no state (tests, `rules test`); real runs
+    /// use the configured fingerprint key.
+    fn default() -> Self {
+        EntityKey::new(b"picket")
+    }
+}
+
 impl EntityKey {
     /// Derives the SipHash key from the fingerprint key (HMAC-SHA256).
     pub fn new(fingerprint_key: &[u8]) -> EntityKey {

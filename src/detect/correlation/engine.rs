@@ -141,7 +141,7 @@ impl CorrelationEngine {
         };
         // Replaced by the configured key (`set_key`) in real runs;
         // tests and `rules test` keep no state, so any key does.
-        let entity_key = EntityKey::new(b"picket");
+        let entity_key = EntityKey::default();
         let corr = rules.correlations().rules().len();
         CorrelationEngine {
             shards: (0..n)
@@ -168,6 +168,11 @@ impl CorrelationEngine {
         for s in &mut self.shards {
             s.entity_key = self.entity_key;
         }
+    }
+
+    /// The key group fingerprints are made with.
+    pub(crate) fn state_key(&self) -> EntityKey {
+        self.entity_key
     }
 
     /// An empty batch for [`observe`](super::observe) whose fingerprints

@@ -50,6 +50,7 @@ mod shard_tests;
 mod tests;
 
 pub use baseline::{BehaviourParams, BusinessHours, Measure};
+pub(crate) use behave::EntityKey;
 pub use behave::LearnedPart;
 pub use engine::{CorrelationEngine, CorrelationSettings, DropReason, RoutedBatch, merge};
 pub(crate) use observe::ObsValue;

@@ -76,7 +76,7 @@ pub struct Observations {
 impl Default for Observations {
     /// An empty batch under the engine's default key (tests, `rules test`).
     fn default() -> Self {
-        Observations::new(EntityKey::new(b"picket"))
+        Observations::new(EntityKey::default())
     }
 }
 
@@ -94,11 +94,6 @@ impl Observations {
             records: Vec::new(),
             scratch: String::new(),
         }
-    }
-
-    /// An empty batch with the same key and no buffers.
-    pub fn empty_like(&self) -> Self {
-        Observations::new(self.state_key)
     }
 
     /// Recomputes the group fingerprints under `key` if the batch was made
