@@ -380,6 +380,7 @@ impl Pipeline {
             if !shards.is_empty() {
                 let (done_tx, done_rx) = crossbeam_channel::unbounded();
                 link.rx = done_rx;
+                link.stats = vec![Default::default(); shards.len()];
                 for (i, shard) in shards.into_iter().enumerate() {
                     let (tx, rx) = bounded(queue);
                     link.txs.push(tx);

@@ -101,9 +101,8 @@ impl ShardLink {
 
     /// Records a shard's stats: counts add up, sizes are replaced.
     pub fn record(&mut self, shard: usize, stats: ShardStats) {
-        if self.stats.len() <= shard {
-            self.stats.resize_with(shard + 1, ShardStats::default);
+        if let Some(s) = self.stats.get_mut(shard) {
+            s.absorb(stats);
         }
-        self.stats[shard].absorb(stats);
     }
 }

@@ -81,11 +81,6 @@ impl ChunkReaderBuilder {
         self
     }
 
-    /// The chunk size set.
-    pub fn chunk_bytes(&self) -> usize {
-        self.chunk_size
-    }
-
     /// Longest line kept; longer lines become `oversized` chunks.
     pub fn max_line(mut self, n: usize) -> Self {
         self.max_line = n.max(1);

@@ -71,6 +71,9 @@ pub fn read_inputs(
     std::thread::scope(|scope| {
         let mut ahead: VecDeque<(&PathBuf, Arc<FileInfo>, Reading)> = VecDeque::new();
         let mut next = inputs.iter();
+        // Chunk buffers the pipeline recycled (`ChunkSink::buffer`), passed
+        // on to the readers, which make new ones only when none is free.
+        let (free_tx, free_rx) = bounded::<Vec<u8>>(READY_CHUNKS * (READ_AHEAD + 1));
         loop {
             // Keep up to READ_AHEAD inputs reading in the background.
             while ahead.len() <= READ_AHEAD {
@@ -81,10 +84,11 @@ pub fn read_inputs(
                     Ok((info, stream)) => {
                         let (tx, rx) = bounded(READY_CHUNKS);
                         let mut chunks = reader.build(info.clone(), stream, 0, 1);
-                        let size = reader.chunk_bytes();
+                        let free = free_rx.clone();
                         scope.spawn(move || {
                             loop {
-                                let r = chunks.next_chunk(Vec::with_capacity(size)).transpose();
+                                let buf = free.try_recv().unwrap_or_default();
+                                let r = chunks.next_chunk(buf).transpose();
                                 let Some(r) = r else {
                                     break;
                                 };
@@ -107,6 +111,10 @@ pub fn read_inputs(
             for r in rx {
                 match r {
                     Ok(chunk) => {
+                        let buf = sink.buffer();
+                        if buf.capacity() > 0 {
+                            let _ = free_tx.try_send(buf);
+                        }
                         if !sink.send(chunk) {
                             // Dropping the receivers stops the readers.
                             return;
