@@ -8,6 +8,10 @@ use crate::event::{Event, Field, Value};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::{CaptureLocations, Regex};
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+mod memo;
+use memo::Memo;
 
 /// An error in the `[staff]` or `[tenants]` settings.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +35,9 @@ pub enum EnrichError {
 /// Adds `staff` and `tenant` to events, built once from config.
 #[derive(Debug, Clone)]
 pub struct Enricher {
+    /// Identifies this build for the per-thread memos (a reload builds a
+    /// new enricher, whose answers may differ).
+    id: u64,
     staff: GlobSet,
     tenant_db: Option<(Regex, usize)>,
     tenant_field: Option<TenantField>,
@@ -46,7 +53,14 @@ enum TenantField {
 #[derive(Debug, Default)]
 pub struct EnrichScratch {
     locs: Option<CaptureLocations>,
+    /// `staff` by user name.
+    staff: Memo<bool>,
+    /// The `tenant` span of `db.name` by database name.
+    tenant: Memo<Option<(u8, u8)>>,
 }
+
+/// Enricher build ids; 0 is never used (an empty memo's owner).
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Enricher {
     /// Builds the enricher from the `[staff]` and `[tenants]` sections.
@@ -88,6 +102,7 @@ impl Enricher {
             }),
         };
         Ok(Enricher {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             staff,
             tenant_db,
             tenant_field,
@@ -97,7 +112,10 @@ impl Enricher {
     /// Sets `staff` (when `user.name` is present) and `tenant` (when derivable).
     pub fn enrich<'a>(&self, ev: &mut Event<'a>, scratch: &mut EnrichScratch) {
         if let Some(user) = ev.get_str(Field::UserName) {
-            let is_staff = !self.staff.is_empty() && self.staff.is_match(user);
+            let is_staff = !self.staff.is_empty()
+                && scratch
+                    .staff
+                    .get_or(self.id, user.as_bytes(), || self.staff.is_match(user));
             ev.set(Field::Staff, Value::Bool(is_staff));
         }
         if ev.get(Field::Tenant).is_some() {
@@ -129,12 +147,20 @@ impl Enricher {
         let Some(Value::Str(db)) = ev.get(Field::DbName) else {
             return None;
         };
-        let locs = scratch.locs.get_or_insert_with(|| re.capture_locations());
-        re.captures_read(locs, db)?;
-        let (s, e) = locs.get(*idx)?;
-        if s == e {
-            return None;
-        }
+        let mut span = |db: &str| {
+            let locs = scratch.locs.get_or_insert_with(|| re.capture_locations());
+            re.captures_read(locs, db)?;
+            locs.get(*idx).filter(|(s, e)| s < e)
+        };
+        let (s, e) = if db.len() <= memo::MEMO_LEN {
+            // Spans of a text this short fit in bytes.
+            let (s, e) = scratch.tenant.get_or(self.id, db.as_bytes(), || {
+                span(db).map(|(s, e)| (s as u8, e as u8))
+            })?;
+            (usize::from(s), usize::from(e))
+        } else {
+            span(db)?
+        };
         // Borrow from the line when db.name itself borrows from it.
         Some(match db {
             Cow::Borrowed(b) => Cow::Borrowed(b.get(s..e)?),
@@ -185,6 +211,34 @@ mod tests {
             &[(Field::DbName, "plain"), (Field::CloudAccountId, "a-123")],
         );
         assert_eq!(ev.get_str(Field::Tenant), Some("a-123"));
+    }
+
+    #[test]
+    fn a_reloaded_enricher_does_not_reuse_the_old_answers() {
+        // One worker's scratch outlives a SIGHUP reload.
+        let mut scratch = EnrichScratch::default();
+        let mut answers = |cfg: &str| {
+            let cfg = ConfigFile::parse(cfg, "t").unwrap();
+            let e = Enricher::from_config(&cfg).unwrap();
+            let mut out = Vec::new();
+            for _ in 0..2 {
+                let mut ev = Event::new(Format::Combined, Origin::default());
+                ev.set_str(Field::UserName, "ops-ann");
+                ev.set_str(Field::DbName, "acme-eu_orders");
+                e.enrich(&mut ev, &mut scratch);
+                let tenant = ev.get_str(Field::Tenant).map(str::to_string);
+                out.push((ev.get(Field::Staff).cloned(), tenant));
+            }
+            out
+        };
+        let first = answers("[staff]\nusers = [\"ops-*\"]\n");
+        assert_eq!(first[0], first[1], "memoized answer equals computed one");
+        assert_eq!(first[0].0, Some(Value::Bool(true)));
+        assert_eq!(first[0].1.as_deref(), Some("acme-eu"));
+        let second =
+            answers("[staff]\nusers = [\"dba-*\"]\n[tenants]\nfrom_db = \"^(?P<tenant>[a-z]+)\"\n");
+        assert_eq!(second[1].0, Some(Value::Bool(false)));
+        assert_eq!(second[1].1.as_deref(), Some("acme"));
     }
 
     #[test]
